@@ -1,0 +1,67 @@
+"""`translate models list|install|remove|path`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from translate import models
+from translate.cli.app import models_app
+from translate.cli.progress import download_bar
+
+ModelsDir = Annotated[Optional[Path], typer.Option(
+    "--models-dir", help="Where models are installed (also: TRANSLATE_MODELS_DIR).")]
+
+
+@models_app.command("list")
+def list_models(models_dir: ModelsDir = None) -> None:
+    """Show catalog models and what is installed."""
+    root = models.models_dir(models_dir)
+    catalog = models.load_catalog()
+    extra = sorted(p.name for p in root.glob("*") if models.is_model_dir(p) and p.name not in catalog) \
+        if root.is_dir() else []
+    for name in [*catalog, *extra]:
+        entry = catalog.get(name)
+        path = models.installed_path(name, models_dir)
+        flags = [f for f, on in (("default", entry and entry.default), ("demo", entry and entry.demo)) if on]
+        state = f"installed  {path}" if path else "not installed"
+        description = entry.description if entry else "(installed from a local source)"
+        suffix = f" [{', '.join(flags)}]" if flags else ""
+        typer.echo(f"{name:<24} {description}{suffix}\n{'':<24} {state}")
+    typer.echo(f"models directory: {root}", err=True)
+
+
+@models_app.command()
+def install(
+    name: Annotated[str, typer.Argument(help="Catalog name, or a new name when --from is given.")],
+    source: Annotated[Optional[str], typer.Option(
+        "--from", help="URL, .zip release, Marian/OPUS-MT, Hugging Face or CTranslate2 directory, or hub id.")] = None,
+    quantization: Annotated[str, typer.Option(help="Weight type stored on disk.")] = "int8",
+    force: Annotated[bool, typer.Option("--force", help="Reinstall over an installed model.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Never download (also: TRANSLATE_OFFLINE=1).")] = False,
+    models_dir: ModelsDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Download (or read), verify and convert a model with CTranslate2, then install it."""
+    with download_bar(quiet) as progress:
+        path = models.install(name, source, directory=models_dir, quantization=quantization, force=force,
+                              progress=progress, offline=offline)
+    typer.echo(f"installed {name} in {path}", err=True)
+
+
+@models_app.command()
+def remove(name: str, models_dir: ModelsDir = None) -> None:
+    """Delete an installed model."""
+    path = models.remove(name, models_dir)
+    typer.echo(f"removed {name} from {path.parent}", err=True)
+
+
+@models_app.command()
+def path(name: str, models_dir: ModelsDir = None) -> None:
+    """Print the directory of an installed (or packaged) model."""
+    found = models.installed_path(name, models_dir)
+    if not found:
+        raise models.ModelNotFound(f"model '{name}' is not installed; install it with: {models.install_hint(name)}")
+    typer.echo(str(found))

@@ -1,0 +1,62 @@
+"""Engine options shared by every command that translates, declared once.
+
+No `from __future__ import annotations` here: Typer reads these annotations at run time.
+"""
+
+
+import functools
+import inspect
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from translate.engine import DecodeOptions, Translator
+
+
+@dataclass
+class EngineArgs:
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="Catalog name (see `translate models list`) or a model directory.")] = None
+    beam_size: Annotated[int, typer.Option("--beam-size", min=1, help="Beam size (1: greedy).")] = 4
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Tokens per batch.")] = 1024
+    threads: Annotated[Optional[int], typer.Option(
+        "--threads", min=1, help="CPU threads in all (default: every core).")] = None
+    compute_type: Annotated[str, typer.Option(
+        "--compute-type", help="int8, int8_float32, int16, float32 (or float16 on GPU).")] = "int8"
+    max_length: Annotated[Optional[int], typer.Option(
+        "--max-length", min=1, help="Fixed cap on generated tokens per sentence.")] = None
+    offline: Annotated[bool, typer.Option(
+        "--offline", help="Never download a model (also: TRANSLATE_OFFLINE=1).")] = False
+    models_dir: Annotated[Optional[Path], typer.Option(
+        "--models-dir", help="Where models are installed (also: TRANSLATE_MODELS_DIR).")] = None
+
+    def decode_options(self) -> DecodeOptions:
+        return DecodeOptions(beam_size=self.beam_size, max_length=self.max_length)
+
+    def translator(self, quiet: bool = False) -> Translator:
+        from translate.cli.progress import download_bar
+
+        with download_bar(quiet) as progress:
+            return Translator(self.model, compute_type=self.compute_type, threads=self.threads,
+                              models_dir=self.models_dir, offline=self.offline, progress=progress)
+
+
+def engine_options(command):
+    """Add the EngineArgs options to a Typer command and pass them to it as ``engine``."""
+    names = [f.name for f in fields(EngineArgs)]
+    hints = {f.name: f.type for f in fields(EngineArgs)}
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(EngineArgs, name),
+                               annotation=EngineArgs.__annotations__[name]) for name in names]
+    signature = inspect.signature(command)
+    kept = [p for p in signature.parameters.values() if p.name != "engine"]
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        engine = EngineArgs(**{name: kwargs.pop(name) for name in names})
+        return command(*args, engine=engine, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=kept + extra)
+    wrapper.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "engine"} | hints
+    return wrapper

@@ -1,0 +1,93 @@
+"""Reading user text files strictly and writing outputs atomically."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+from translate.errors import TranslateError
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode UTF-8 (BOM allowed) or BOM-marked UTF-16; refuse anything else with its byte offset."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise TranslateError(f"{name}: invalid UTF-16 at byte {exc.start}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TranslateError(
+            f"{name}: not valid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})"
+        ) from None
+
+
+def read_text(path: str | Path) -> str:
+    """Read a whole text file, or standard input for "-", with universal newlines."""
+    name = str(path)
+    if name == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise TranslateError(f"{name}: no such file") from None
+        except IsADirectoryError:
+            raise TranslateError(f"{name}: is a directory, expected a file") from None
+        except PermissionError:
+            raise TranslateError(f"{name}: permission denied") from None
+        except OSError as exc:
+            raise TranslateError(f"{name}: cannot read ({exc.strerror})") from None
+    text = decode_bytes(data, name)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", *, inputs: tuple[str | Path, ...] = ()) -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and rename it into place only on success.
+
+    A crash or an exception leaves the previous file (or none) and no partial one. ``inputs``
+    are files the caller reads: writing over one of them is refused.
+    """
+    target = Path(path)
+    for src in inputs:
+        if str(src) != "-" and Path(src).exists() and target.exists() and os.path.samefile(src, target):
+            raise TranslateError(f"{target}: output would overwrite the input file")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise TranslateError(f"{target}: output directory {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+    except PermissionError:
+        raise TranslateError(f"{target}: output directory {directory} is not writable") from None
+    except OSError as exc:
+        raise TranslateError(f"{target}: cannot write ({exc.strerror})") from None
+    try:
+        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, TranslateError):
+            raise TranslateError(f"{target}: write failed ({exc.strerror or exc})") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
