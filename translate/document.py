@@ -27,14 +27,24 @@ def line_segments(text: str) -> list[Segment]:
     return segments
 
 
-def translate_document(text: str, translator: Translator, *, options: DecodeOptions | None = None,
-                       doc: str = "", presegmented: bool = False, batch_size: int = 1024,
+def split(text: str, presegmented: bool = False) -> list[Segment]:
+    """The document's sentences: by the segmenter, or one per line for pre-segmented input."""
+    return line_segments(text) if presegmented else segment(text)
+
+
+def translate_segments(segments: list[Segment], translator: Translator, *,
+                       options: DecodeOptions | None = None, doc: str = "", batch_size: int = 1024,
                        on_sentence: Callable[[int], None] | None = None) -> Iterator[Pair]:
-    """Yield the document's sentence pairs in order, streaming as batches finish."""
-    segments = line_segments(text) if presegmented else segment(text)
+    """Yield one Pair per segment, in order, streaming as batches finish."""
     translations = translator.translate((s.text for s in segments), options=options, batch_size=batch_size)
     for seg, result in zip(segments, translations):
         if on_sentence:
             on_sentence(1)
         yield Pair(source=seg.text, target=result.target, score=round(result.score, 4), doc=doc,
                    paragraph=seg.paragraph, sentence=seg.index, source_span=(seg.start, seg.end))
+
+
+def translate_document(text: str, translator: Translator, *, presegmented: bool = False,
+                       **kwargs) -> Iterator[Pair]:
+    """Segment ``text`` and translate it (keyword arguments as for ``translate_segments``)."""
+    return translate_segments(split(text, presegmented), translator, **kwargs)

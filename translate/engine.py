@@ -129,7 +129,7 @@ class Translator:
         pieces: list[list[str]] = []
         owner: list[int] = []
         for index, sentence in enumerate(sentences):
-            for tokens in self._pieces(sentence):
+            for tokens in self.source_pieces(sentence):
                 pieces.append(tokens)
                 owner.append(index)
         results = self._run(pieces, options, batch_size)
@@ -146,13 +146,14 @@ class Translator:
             score = sum(s * length for s, length in parts) / total
             yield Translation(sentence, " ".join(t for t in texts if t), score)
 
-    def _pieces(self, sentence: str) -> list[list[str]]:
+    def source_pieces(self, sentence: str) -> list[list[str]]:
+        """The sentence as SentencePiece tokens, split into pieces the model accepts (no truncation)."""
         text = prepare_source(sentence)
         if not text:
             return []
         tokens = self._source_sp.encode(text, out_type=str)
         if len(tokens) < MAX_INPUT_TOKENS:
-            return [tokens + self._eos]
+            return [tokens]
         from translate.segment import split_long
 
         limit = MAX_INPUT_TOKENS - 1  # room for </s>
@@ -161,7 +162,7 @@ class Translator:
         for piece in split_long(text, limit, count):
             piece_tokens = self._source_sp.encode(piece.strip(), out_type=str)
             # A clause with no whitespace to cut at is cut between SentencePiece tokens.
-            out.extend(piece_tokens[i:i + limit] + self._eos for i in range(0, len(piece_tokens), limit))
+            out.extend(piece_tokens[i:i + limit] for i in range(0, len(piece_tokens), limit))
         return out
 
     def _run(self, pieces: list[list[str]], options: DecodeOptions,
@@ -179,9 +180,9 @@ class Translator:
             batches.append(current)
         pending = []
         for batch in batches:
-            longest = max(len(pieces[i]) for i in batch)
+            longest = max(len(pieces[i]) for i in batch) + 1
             pending.append(self._model.translate_batch(
-                [pieces[i] for i in batch], asynchronous=True, beam_size=options.beam_size,
+                [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
                 length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
                 no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
                 max_input_length=0, max_decoding_length=max_decoding_length(longest, options.max_length)))

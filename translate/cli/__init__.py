@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from translate.cli.app import app
 from translate.errors import TranslateError
 
 # Command modules register themselves on `app` when imported (one module per command).
+from translate.cli import doc  # noqa: E402,F401
+from translate.cli import align  # noqa: E402,F401
 from translate.cli import models  # noqa: E402,F401
 from translate.cli import text  # noqa: E402,F401
 from translate.cli import score  # noqa: E402,F401
@@ -26,15 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or bool(os.environ.get("TRANSLATE_DEBUG"))
     command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="translate", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        print("translate: interrupted", file=sys.stderr)
-        sys.exit(130)
+        # Standalone mode: Click reports usage errors itself (exit 2) and turns Ctrl-C into "Aborted!".
+        command.main(args=args, prog_name="translate", standalone_mode=True)
     except TranslateError as exc:
         if debug:
             raise

@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: Typer reads these annotations at r
 
 import functools
 import inspect
+import typing
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Optional
@@ -50,7 +51,9 @@ def engine_options(command):
     extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(EngineArgs, name),
                                annotation=EngineArgs.__annotations__[name]) for name in names]
     signature = inspect.signature(command)
-    kept = [p for p in signature.parameters.values() if p.name != "engine"]
+    resolved = typing.get_type_hints(command, include_extras=True)  # the command may use string annotations
+    kept = [p.replace(annotation=resolved.get(p.name, p.annotation))
+            for p in signature.parameters.values() if p.name != "engine"]
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -58,5 +61,5 @@ def engine_options(command):
         return command(*args, engine=engine, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=kept + extra)
-    wrapper.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "engine"} | hints
+    wrapper.__annotations__ = {k: v for k, v in resolved.items() if k != "engine"} | hints
     return wrapper

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from translate.cli.app import app
 from translate.cli.options import EngineArgs, engine_options
 from translate.document import translate_document
+from translate.formats import open_writer
 from translate.textio import read_text
 
 
@@ -23,14 +23,7 @@ def text(
     """Translate Arabic text given on the command line or on standard input."""
     content = read_text("-") if source == "-" else source
     translator = engine.translator()
-    paragraph = None
-    line: list[str] = []
-    for pair in translate_document(content, translator, options=engine.decode_options(),
-                                   batch_size=engine.batch_size):
-        if paragraph is not None and pair.paragraph != paragraph:
-            sys.stdout.write(" ".join(line) + "\n")
-            line = []
-        paragraph = pair.paragraph
-        line.append(pair.target)
-    if line:
-        sys.stdout.write(" ".join(line) + "\n")
+    with open_writer("-", "txt") as out:
+        for pair in translate_document(content, translator, options=engine.decode_options(),
+                                       batch_size=engine.batch_size):
+            out.write(pair)

@@ -1,0 +1,86 @@
+"""The Translator: settings that must not change the output, the long-input and runaway guards."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from translate.engine import DecodeOptions, MAX_INPUT_TOKENS, Translator, default_threads, max_decoding_length
+from translate.normalize import clean_target, prepare_source
+
+from conftest import SAMPLE
+
+SENTENCES = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+GREEDY = DecodeOptions(beam_size=1, max_length=16)
+
+
+@pytest.fixture(scope="module")
+def translator(toy_model):
+    return Translator(toy_model.ct2)
+
+
+def test_batching_order_and_threads_do_not_change_output(toy_model, translator):
+    expected = [t.target for t in translator.translate(SENTENCES, options=GREEDY)]
+    assert len(expected) == len(SENTENCES) and any(expected)
+    for batch_size in (8, 200, 100_000):
+        got = [t.target for t in translator.translate(SENTENCES, options=GREEDY, batch_size=batch_size, window=5)]
+        assert got == expected, batch_size
+    order = list(range(len(SENTENCES)))
+    random.Random(1).shuffle(order)
+    shuffled = [t.target for t in translator.translate([SENTENCES[i] for i in order], options=GREEDY)]
+    assert [shuffled[order.index(i)] for i in range(len(SENTENCES))] == expected
+    for inter, intra in ((1, 1), (1, 2), (2, 1)):
+        other = Translator(toy_model.ct2, inter_threads=inter, intra_threads=intra)
+        assert [t.target for t in other.translate(SENTENCES, options=GREEDY)] == expected
+
+
+def test_results_carry_source_and_normalised_score(translator):
+    results = list(translator.translate(SENTENCES[:3], options=DecodeOptions(beam_size=2, max_length=8)))
+    assert [r.source for r in results] == SENTENCES[:3]
+    assert all(r.score < 0 for r in results)
+
+
+def test_empty_input_gives_empty_translation(translator):
+    assert [t.target for t in translator.translate(["", "  \u200f ", SENTENCES[0]], options=GREEDY)][:2] == ["", ""]
+
+
+def test_long_sentence_is_split_never_truncated(translator):
+    long = "، ".join(SENTENCES) * 2  # far over the model's input limit, no sentence end inside
+    tokens = translator.tokenize(long)
+    assert len(tokens) > 2 * MAX_INPUT_TOKENS
+    pieces = translator.source_pieces(long)
+    assert len(pieces) >= 3
+    assert all(len(p) < MAX_INPUT_TOKENS for p in pieces)  # room left for </s>
+    # Every source token is translated exactly once: the pieces put together are the whole input.
+    assert sum(len(p) for p in pieces) == len(tokens)
+    result = next(translator.translate([long], options=DecodeOptions(beam_size=1, max_length=4)))
+    assert len(result.target.split()) >= len(pieces)
+
+
+def test_generation_is_bounded_by_source_length(translator):
+    # A random-weight model never stops by itself: the length guard must stop it.
+    short = "الأمم المتحدة"
+    result = next(translator.translate([short], options=DecodeOptions(beam_size=1)))
+    produced = len(translator._target_sp.encode(result.target))
+    assert produced <= max_decoding_length(len(translator.tokenize(short)) + 1)
+    capped = next(translator.translate([short], options=DecodeOptions(beam_size=1, max_length=3)))
+    assert len(translator._target_sp.encode(capped.target)) <= 3
+
+
+def test_default_threads_prefer_parallel_batches():
+    assert default_threads(1) == (1, 1)
+    assert default_threads(2) == (2, 1)
+    assert default_threads(16) == (4, 4)
+
+
+def test_prepare_source_normalises_like_opus_mt_training():
+    presentation = "\ufef3\ufeb4\ufe98\ufee8\ufe8e"  # "يستنا" in presentation forms
+    assert prepare_source(presentation) == "يستنا"
+    assert prepare_source("\u200fالسلامـــ\u200b  عليكم\ufeff\n") == "السلام عليكم"
+    assert prepare_source("a\x00b\tc") == "ab c"
+
+
+def test_clean_target_unescapes_entities():
+    assert clean_target("it&apos;s &quot;fine&quot; &amp; done") == "it's \"fine\" & done"
+    assert clean_target("plain text") == "plain text"
