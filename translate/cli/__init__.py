@@ -16,6 +16,7 @@ from translate.cli import align  # noqa: E402,F401
 from translate.cli import models  # noqa: E402,F401
 from translate.cli import text  # noqa: E402,F401
 from translate.cli import score  # noqa: E402,F401
+from translate.cli import segment  # noqa: E402,F401
 from translate.cli import eval as _eval  # noqa: E402,F401  (the module name shadows a builtin)
 
 __all__ = ["app", "main"]
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or bool(os.environ.get("TRANSLATE_DEBUG"))
     command = typer.main.get_command(app)
     try:
-        # Standalone mode: Click reports usage errors itself (exit 2) and turns Ctrl-C into "Aborted!".
+        # Standalone mode: Click reports usage errors itself (exit 2); Typer exits 130 on Ctrl-C.
         command.main(args=args, prog_name="translate", standalone_mode=True)
     except TranslateError as exc:
         if debug:
