@@ -30,24 +30,34 @@ def decode_bytes(data: bytes, name: str) -> str:
         ) from None
 
 
+@contextlib.contextmanager
+def open_input(path: str | Path) -> Iterator[IO[bytes]]:
+    """Open a file (or standard input for ``-``) for binary reading, with one-line errors."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise TranslateError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TranslateError(f"{path}: is a directory, expected a file") from None
+    except PermissionError:
+        raise TranslateError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise TranslateError(f"{path}: cannot read ({exc.strerror})") from None
+    with handle:
+        yield handle
+
+
 def read_text(path: str | Path) -> str:
     """Read a whole text file, or standard input for "-", with universal newlines."""
-    name = str(path)
-    if name == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
-    else:
+    with open_input(path) as handle:
         try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise TranslateError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise TranslateError(f"{name}: is a directory, expected a file") from None
-        except PermissionError:
-            raise TranslateError(f"{name}: permission denied") from None
-        except OSError as exc:
-            raise TranslateError(f"{name}: cannot read ({exc.strerror})") from None
-    text = decode_bytes(data, name)
+            data = handle.read()
+        except OSError as exc:  # e.g. EISDIR on some systems only at read time
+            raise TranslateError(f"{path}: cannot read ({exc.strerror})") from None
+    text = decode_bytes(data, "<stdin>" if str(path) == "-" else str(path))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -1,0 +1,67 @@
+"""Output and input formats for sentence pairs: one module per format, writer and reader together.
+
+``open_writer(path, fmt)`` gives a context manager whose ``write(pair)`` streams one record to a
+temporary file that replaces ``path`` only when the ``with`` block ends without an error;
+``read_pairs(path, fmt)`` yields the Pairs back. Each module's docstring documents its layout
+and what it cannot carry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterator
+
+from translate.errors import TranslateError
+from translate.formats import json, jsonl, links, moses, tmx, tsv, txt
+from translate.formats._base import Writer
+from translate.records import Pair
+
+_MODULES: dict[str, ModuleType] = {
+    "txt": txt, "tmx": tmx, "json": json, "jsonl": jsonl, "tsv": tsv, "moses": moses, "links": links,
+}
+FORMATS: tuple[str, ...] = tuple(_MODULES)
+
+_EXTENSIONS = {
+    ".txt": "txt", ".tmx": "tmx", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".tsv": "tsv", ".ar": "moses", ".en": "moses", ".links": "links",
+}
+
+__all__ = ["FORMATS", "Writer", "guess_format", "open_writer", "read_pairs"]
+
+
+def guess_format(path: str | Path) -> str:
+    """The format named by ``path``'s extension; standard output (``-``) is plain text."""
+    if str(path) == "-":
+        return "txt"
+    suffix = Path(path).suffix.lower()
+    try:
+        return _EXTENSIONS[suffix]
+    except KeyError:
+        what = f"extension {suffix!r}" if suffix else "a path without extension"
+        raise TranslateError(
+            f"{path}: cannot tell the format from {what}; choose one of {', '.join(FORMATS)} with --format"
+        ) from None
+
+
+def _module(path: str | Path, fmt: str | None) -> ModuleType:
+    name = fmt or guess_format(path)
+    if name not in _MODULES:
+        raise TranslateError(f"--format {name}: unknown format; choose one of {', '.join(FORMATS)}")
+    return _MODULES[name]
+
+
+def open_writer(
+    path: str | Path, fmt: str | None = None, meta: dict[str, Any] | None = None, inputs: tuple = ()
+) -> Writer:
+    """A streaming, atomic writer for ``path`` (``-`` for standard output); use it in ``with``.
+
+    ``meta`` describes the run (model, options...; ``srclang``/``tgtlang`` set the languages of
+    TMX and moses output); ``inputs`` are files the caller reads, which the output may not replace.
+    """
+    return _module(path, fmt).Writer(path, meta=meta, inputs=inputs)
+
+
+def read_pairs(path: str | Path, fmt: str | None = None) -> Iterator[Pair]:
+    """The Pairs stored in ``path`` (``-`` for standard input), in file order."""
+    return _module(path, fmt).read(path)
