@@ -48,7 +48,7 @@ def _not_xml(code: int) -> bool:
 
 
 def _not_plain(code: int) -> bool:
-    return 0xD800 <= code <= 0xDFFF or code == 0xFEFF
+    return 0xD800 <= code <= 0xDFFF or code in (0, 0xFEFF)
 
 
 def _one_line(text: str) -> str:

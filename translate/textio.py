@@ -5,12 +5,15 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
 from translate.errors import TranslateError
+
+_CONTROLS = re.compile("[\x01-\x08\x0e-\x1f]")
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -23,11 +26,22 @@ def decode_bytes(data: bytes, name: str) -> str:
         except UnicodeDecodeError as exc:
             raise TranslateError(f"{name}: invalid UTF-16 at byte {exc.start}") from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TranslateError(
             f"{name}: not valid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})"
         ) from None
+    # Valid UTF-8 can still be binary data or UTF-16 without a byte-order mark (Arabic in UTF-16LE
+    # decodes to Latin letters and U+0006 controls): text files hold no NUL and few controls.
+    nul = data.find(0)
+    if nul >= 0:
+        raise TranslateError(f"{name}: NUL byte at byte offset {nul}: binary file, "
+                             "or UTF-16 without a byte-order mark?")
+    controls = len(_CONTROLS.findall(text))
+    if controls > 16 and controls > len(text) // 10:
+        raise TranslateError(f"{name}: {controls} control characters: binary file, "
+                             "or UTF-16 without a byte-order mark?")
+    return text
 
 
 @contextlib.contextmanager

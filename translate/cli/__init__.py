@@ -17,6 +17,7 @@ from translate.cli import models  # noqa: E402,F401
 from translate.cli import text  # noqa: E402,F401
 from translate.cli import score  # noqa: E402,F401
 from translate.cli import segment  # noqa: E402,F401
+from translate.cli import corpus  # noqa: E402,F401
 from translate.cli import eval as _eval  # noqa: E402,F401  (the module name shadows a builtin)
 
 __all__ = ["app", "main"]

@@ -13,7 +13,14 @@ from translate.cli.options import EngineArgs, engine_options
 from translate.cli.progress import count_bar
 from translate.document import split, translate_segments
 from translate.formats import FORMATS, guess_format, open_writer
+from translate.memory import CachedTranslator, open_memory
 from translate.textio import read_text
+
+# The translation memory options, shared with `translate corpus`.
+CacheOption = Annotated[Optional[Path], typer.Option(
+    "--cache", help="Translation memory file (default: memory.sqlite in the user cache directory).")]
+NoCacheOption = Annotated[bool, typer.Option(
+    "--no-cache", help="Neither read nor add to the translation memory.")]
 
 
 @app.command()
@@ -27,6 +34,8 @@ def doc(
     presegmented: Annotated[bool, typer.Option(
         "--presegmented", help="The input holds one sentence per line: translate each line as it is.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
     *,
     engine: EngineArgs,
 ) -> None:
@@ -40,8 +49,10 @@ def doc(
             "tool_version": translate.__version__, "options": engine.decode_options().as_dict(),
             "compute_type": translator.compute_type, "source": input}
     doc_id = "<stdin>" if input == "-" else Path(input).name
-    with count_bar("translating", len(segments), quiet) as advance, \
+    with open_memory(cache, enabled=not no_cache) as memory, \
+            count_bar("translating", len(segments), quiet) as advance, \
             open_writer(destination, fmt, meta=meta, inputs=(input,)) as out:
-        for pair in translate_segments(segments, translator, options=engine.decode_options(), doc=doc_id,
+        cached = CachedTranslator(translator, memory)
+        for pair in translate_segments(segments, cached, options=engine.decode_options(), doc=doc_id,
                                        batch_size=engine.batch_size, on_sentence=advance):
             out.write(pair)

@@ -13,8 +13,9 @@ from translate.records import Pair
 from translate.textio import atomic_write, read_text
 
 # Lone surrogates cannot be encoded in UTF-8; U+FEFF at the start of a file would be read back as
-# a byte-order mark, so plain-text formats drop it everywhere to keep the rule simple.
-_NOT_PLAIN = re.compile("[\ud800-\udfff\ufeff]")
+# a byte-order mark, so plain-text formats drop it everywhere to keep the rule simple; a NUL byte
+# makes the reader take the file for binary data (see translate.textio.decode_bytes).
+_NOT_PLAIN = re.compile("[\x00\ud800-\udfff\ufeff]")
 
 
 def plain(text: str) -> str:

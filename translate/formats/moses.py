@@ -3,7 +3,7 @@
 The writer takes ``STEM``, ``STEM.ar`` or ``STEM.en`` and writes both files, each atomically;
 an error while writing leaves neither. The languages (file suffixes) come from ``meta``
 (``srclang``/``tgtlang``, default ar/en). A line break inside a segment becomes a space; lone
-surrogates and U+FEFF are dropped. The reader takes the stem or either file.
+surrogates, NUL and U+FEFF are dropped. The reader takes the stem or either file.
 """
 
 from __future__ import annotations

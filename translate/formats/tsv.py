@@ -4,7 +4,7 @@ Inside the text, four characters are escaped so that every record stays on one l
 fields: backslash as ``\\``, tab as ``\t``, line feed as ``\n`` and carriage return as ``\r``.
 The score is Python's shortest exact float form (``-0.4127``); empty when there is none. The reader
 undoes exactly these escapes (any other backslash is kept as it is) and also accepts lines with
-only two fields. Lone surrogates and U+FEFF cannot be carried and are dropped.
+only two fields. NUL, lone surrogates and U+FEFF cannot be carried and are dropped.
 """
 
 from __future__ import annotations
