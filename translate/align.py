@@ -1,0 +1,379 @@
+"""Sentence alignment of a document with its translation: one dynamic program over both documents.
+
+A link joins 0-3 consecutive source sentences with 0-3 consecutive target sentences (1-1, 1-2,
+2-1, 2-2, 1-3, 3-1, and 1-0/0-1 for unmatched sentences, which pay a fixed cost each). With
+``method="mt"`` a link's cost says how little the machine translation of its source side
+resembles its target side: 1 - sqrt(cosine) of character n-gram vectors, divided, as in Vecalign,
+by the same quantity against random sentences of the other document; on a joined side each
+sentence must also resemble the other side by itself, so that a stray line is left unmatched
+rather than absorbed into its neighbour's link. A Gale-Church length term and a penalty per link
+type are added. ``method="length"`` is Gale-Church alone. Long documents are aligned
+coarse-to-fine: blocks of sentences first (on rare n-grams), then the sentences within a band
+around that path."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from translate.errors import TranslateError
+from translate.records import Pair
+from translate.segment import split_sentences
+from translate.similarity import Vectors, gale_church_cost, pair_dots, rare_features, vectorize
+
+METHODS = ("mt", "length")
+# (source sentences, target sentences) a link may join, besides the unmatched 1-0 and 0-1.
+LINK_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+# Gale & Church's priors, with 1-3/3-1 as rare as 2-2: the cost of each link type.
+_PRIORS = {(1, 1): 0.89, (1, 2): 0.089 / 2, (2, 1): 0.089 / 2, (2, 2): 0.011,
+           (1, 3): 0.011 / 2, (3, 1): 0.011 / 2, (1, 0): 0.0099 / 2, (0, 1): 0.0099 / 2}
+_INF = np.inf
+# Coarse levels compare blocks on n-grams found in at most this many units of each side.
+_COARSE_MAX_ROWS = 3
+# Rows of the band whose dot products are computed together: small tiles waste few pairs
+# outside the band.
+_TILE = 32
+
+
+@dataclass(frozen=True)
+class AlignParams:
+    """The aligner's few parameters (tuned on the Text+Berg dev document only)."""
+
+    unmatched_cost: float = 0.8  # per unmatched sentence (a sentence in a random link costs about 1)
+    length_weight: float = 0.05  # weight of the Gale-Church term in the MT cost
+    type_weight: float = 0.05  # weight of -log prior(link type) in the MT cost
+    samples: int = 50  # random sentences per side for the normalisation
+    full_cells: int = 400_000  # up to this many DP cells the search is exhaustive
+    coarse_factor: int = 4  # sentences per block at each coarser level
+    margin: int = 8  # band half-width around the coarse path, in units of the finer level
+
+
+@dataclass(frozen=True)
+class Link:
+    """Source and target sentence indices (0-based, consecutive, possibly empty) joined by a link."""
+
+    source_ids: tuple[int, ...]
+    target_ids: tuple[int, ...]
+    confidence: float
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.source_ids)}-{len(self.target_ids)}"
+
+
+def align(source: Sequence[str], target: Sequence[str], translation: Sequence[str] | None = None,
+          *, method: str = "mt", params: AlignParams = AlignParams()) -> list[Link]:
+    """Align two sentence lists; ``translation[i]`` translates ``source[i]`` into the target language.
+
+    Every sentence of both sides is in exactly one link, and links are in document order.
+    """
+    if method not in METHODS:
+        raise TranslateError(f"--method {method}: unknown method, choose from {', '.join(METHODS)}")
+    if method == "mt":
+        if translation is None:
+            raise TranslateError("method mt: needs a translation of the source sentences")
+        if len(translation) != len(source):
+            raise TranslateError(
+                f"source translation: {len(translation)} lines for {len(source)} source sentences")
+    src_len = np.array([len(s) for s in source], dtype=np.float64)
+    tgt_len = np.array([len(s) for s in target], dtype=np.float64)
+    ratio = (tgt_len.sum() + 1.0) / (src_len.sum() + 1.0)
+    if method == "mt" and len(source) and len(target):
+        x, y = vectorize(translation, target)
+        units = _Units(x, y, src_len, tgt_len)
+    else:
+        units = _Units(None, None, src_len, tgt_len)
+    model = _CostModel(params, ratio, rng=np.random.default_rng(0))
+    path, confidences = _solve(units, model)
+    links, i, j = [], 0, 0
+    for (a, b), conf in zip(path, confidences):
+        links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), conf))
+        i, j = i + a, j + b
+    return links
+
+
+def split_document(text: str, presegmented: bool = False) -> list[str]:
+    """The sentences of a document: the project's splitter, or one per line (line i is sentence i)."""
+    if presegmented:
+        lines = text.split("\n")
+        return [line.strip() for line in (lines[:-1] if lines and lines[-1] == "" else lines)]
+    return split_sentences(text)
+
+
+def to_pairs(links: Sequence[Link], source: Sequence[str], target: Sequence[str], doc: str = "") -> list[Pair]:
+    """One Pair per link; a side of several sentences joins them with a space, an unmatched side is ""."""
+    return [
+        Pair(source=" ".join(source[i] for i in link.source_ids),
+             target=" ".join(target[j] for j in link.target_ids),
+             score=round(link.confidence, 4), doc=doc, sentence=number, link=link.kind,
+             source_ids=link.source_ids, target_ids=link.target_ids, confidence=round(link.confidence, 4))
+        for number, link in enumerate(links)
+    ]
+
+
+@dataclass
+class _Units:
+    """What the cost needs about the units being aligned (sentences, or blocks of them)."""
+
+    x: Vectors | None  # source-side vectors (of the translation); None for length only
+    y: Vectors | None
+    x_len: np.ndarray
+    y_len: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.x_len), len(self.y_len)
+
+    def coarser(self, factor: int) -> _Units:
+        """Blocks of ``factor`` consecutive units, compared on rare features only."""
+        gx = np.arange(len(self.x_len)) // factor
+        gy = np.arange(len(self.y_len)) // factor
+        nx, ny = int(gx[-1]) + 1, int(gy[-1]) + 1
+        x = y = None
+        if self.x is not None and self.y is not None:
+            x, y = rare_features(self.x, self.y, _COARSE_MAX_ROWS)
+            x, y = x.regroup(gx, nx), y.regroup(gy, ny)
+        return _Units(x, y, np.bincount(gx, self.x_len, minlength=nx),
+                      np.bincount(gy, self.y_len, minlength=ny))
+
+
+def _solve(units: _Units, model: _CostModel) -> tuple[list[tuple[int, int]], list[float]]:
+    """Best path of link types from (0, 0) to (N, M), searched in a band from a coarser path."""
+    n, m = units.shape
+    if n == 0 or m == 0 or (n + 1) * (m + 1) <= model.params.full_cells:
+        band = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m, np.int64))
+    else:
+        factor = model.params.coarse_factor
+        coarse_path, _ = _solve(units.coarser(factor), model)
+        band = _Band.around(coarse_path, factor, model.params.margin, n, m)
+    return _search(units, band, model)
+
+
+@dataclass
+class _Band:
+    """For each DP row i (source units consumed), the columns lo[i]..hi[i] that are searched."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int((self.hi - self.lo).max()) + 1
+
+    def columns(self) -> np.ndarray:
+        return self.lo[:, None] + np.arange(self.width)[None, :]
+
+    @classmethod
+    def around(cls, path: list[tuple[int, int]], factor: int, margin: int, n: int, m: int) -> _Band:
+        lo = np.full(n + 1, m, np.int64)
+        hi = np.zeros(n + 1, np.int64)
+        i = j = 0
+        for a, b in path:  # each coarse link covers a rectangle of fine cells
+            i0, i1 = min(i * factor, n), min((i + a) * factor, n)
+            j0, j1 = min(j * factor, m), min((j + b) * factor, m)
+            lo[i0:i1 + 1] = np.minimum(lo[i0:i1 + 1], j0)
+            hi[i0:i1 + 1] = np.maximum(hi[i0:i1 + 1], j1)
+            i, j = i + a, j + b
+        widened_lo, widened_hi = lo.copy(), hi.copy()
+        for shift in range(1, margin + 1):
+            widened_lo[shift:] = np.minimum(widened_lo[shift:], lo[:-shift])
+            widened_lo[:-shift] = np.minimum(widened_lo[:-shift], lo[shift:])
+            widened_hi[shift:] = np.maximum(widened_hi[shift:], hi[:-shift])
+            widened_hi[:-shift] = np.maximum(widened_hi[:-shift], hi[shift:])
+        lo = np.clip(widened_lo - margin, 0, m)
+        hi = np.clip(widened_hi + margin, 0, m)
+        # Monotone and overlapping rows, so that a path from (0, 0) to (n, m) always exists.
+        lo = np.minimum.accumulate(lo[::-1])[::-1]
+        hi = np.maximum.accumulate(hi)
+        lo[0], hi[-1] = 0, m
+        hi[:-1] = np.maximum(hi[:-1], lo[1:])
+        return cls(lo, hi)
+
+
+class _CostModel:
+    """Costs of every link type at every cell of a band."""
+
+    def __init__(self, params: AlignParams, ratio: float, rng: np.random.Generator):
+        self.params = params
+        self.ratio = ratio
+        self.rng = rng
+
+    def unmatched_cost(self, with_similarity: bool) -> float:
+        return self.params.unmatched_cost if with_similarity else -math.log(_PRIORS[(1, 0)])
+
+    def costs(self, units: _Units, band: _Band) -> tuple[dict[tuple[int, int], np.ndarray], dict]:
+        """{(a, b): cost array (rows, width)} with inf where a link cannot end, and confidences."""
+        n, m = units.shape
+        cols = band.columns()
+        rows = np.arange(n + 1)[:, None]
+        in_band = cols <= band.hi[:, None]
+        similarity = _Similarity(units, band, self.params.samples, self.rng) if units.x is not None else None
+        x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
+        y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
+        costs, confidence = {}, {}
+        for a, b in LINK_TYPES + ((1, 0), (0, 1)):
+            prev_i, prev_j = rows - a, cols - b
+            safe_i = np.clip(prev_i, 0, n)
+            ok = in_band & (prev_i >= 0) & (prev_j >= band.lo[safe_i]) & (prev_j <= band.hi[safe_i])
+            prior = -math.log(_PRIORS[(a, b)])
+            if a == 0 or b == 0:
+                value = np.full(cols.shape, self.unmatched_cost(similarity is not None))
+                conf = np.zeros(cols.shape)
+            else:
+                xs = x_cum[rows] - x_cum[np.clip(rows - a, 0, n)]
+                ys = y_cum[np.clip(cols, 0, m)] - y_cum[np.clip(cols - b, 0, m)]
+                length = gale_church_cost(xs, ys, self.ratio)
+                if similarity is None:
+                    value = length + prior
+                    conf = np.exp(-length)
+                else:
+                    sim_cost = similarity.cost(a, b)
+                    value = sim_cost + self.params.length_weight * length + self.params.type_weight * prior
+                    conf = np.clip(1.0 - sim_cost, 0.0, 1.0)
+            costs[(a, b)] = np.where(ok, value, _INF)
+            confidence[(a, b)] = conf
+        return costs, confidence
+
+
+class _Similarity:
+    """The similarity cost of each link type at every band cell (see the module docstring)."""
+
+    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator):
+        self.units, self.band = units, band
+        n, m = units.shape
+        x, y = units.x, units.y
+        # Dot products of source unit r with target units dlo[r]..dlo[r]+dwidth-1: every pair
+        # that a link of up to 3x3 units ending inside the band can contain.
+        ahead = np.minimum(np.arange(n) + 3, n)
+        self.dlo = np.maximum(band.lo[np.arange(n) + 1] - 3, 0)
+        dhi = band.hi[ahead]
+        self.dwidth = int((dhi - self.dlo).max()) + 1
+        self.dots = np.zeros((n, self.dwidth))
+        for start in range(0, n, _TILE):
+            stop = min(start + _TILE, n)
+            c0, c1 = int(self.dlo[start:stop].min()), int(dhi[start:stop].max())
+            tile = pair_dots(x, y, np.arange(start, stop), np.arange(c0, c1))
+            for r in range(start, stop):
+                take = tile[r - start, self.dlo[r] - c0:]
+                self.dots[r, :len(take[:self.dwidth])] = take[:self.dwidth]
+        self.x_norm = {a: _block_norms(x, a) for a in (1, 2, 3)}
+        self.y_norm = {b: _block_norms(y, b) for b in (1, 2, 3)}
+        self.x_rand = self._random_dissimilarity(x, y, self.x_norm, m, samples, rng)
+        self.y_rand = self._random_dissimilarity(y, x, self.y_norm, n, samples, rng)
+
+    @staticmethod
+    def _random_dissimilarity(own: Vectors, other: Vectors, norms: dict, n_other: int, samples: int,
+                              rng: np.random.Generator) -> dict[int, np.ndarray]:
+        """Mean (1 - cosine) of each block with random units of the other side, by block end."""
+        pick = np.sort(rng.choice(n_other, size=min(samples, n_other), replace=False))
+        dots = pair_dots(own, other, np.arange(own.n_rows), pick)
+        other_norm = np.sqrt(_block_norms(other, 1)[1:])[pick]
+        cum = np.vstack([np.zeros((1, len(pick))), np.cumsum(dots, axis=0)])
+        result = {}
+        for size in (1, 2, 3):
+            block = np.zeros_like(cum)
+            block[size:] = cum[size:] - cum[:-size]
+            cos = _cosine(block, np.sqrt(norms[size])[:, None], other_norm[None, :])
+            result[size] = 1.0 - cos.mean(axis=1)
+        return result
+
+    def cost(self, a: int, b: int) -> np.ndarray:
+        n, m = self.units.shape
+        cols = self.band.columns()
+        rows = np.arange(n + 1)[:, None]
+        safe_cols = np.clip(cols, 0, m)
+        pair = {}
+        for p in range(a):
+            r = np.clip(rows - 1 - p, 0, n - 1)
+            for q in range(b):
+                c = cols - 1 - q - self.dlo[r]
+                pair[p, q] = np.where((c >= 0) & (c < self.dwidth),
+                                      self.dots[r, np.clip(c, 0, self.dwidth - 1)], 0.0)
+        dot = sum(pair.values())
+        x_norm = np.sqrt(self.x_norm[a])[rows]
+        y_norm = np.sqrt(self.y_norm[b])[safe_cols]
+        spread = np.maximum((self.x_rand[a][rows] + self.y_rand[b][safe_cols]) / 2.0, 1e-3)
+        whole = (1.0 - _cosine(dot, x_norm, y_norm)) / spread
+        # Half the sum over the link's two sides: a one-sentence side counts the link's mismatch,
+        # a joined side counts each of its sentences against the other side, so a sentence that
+        # matches nothing (a caption, a stray line) pays for being joined.
+        total = whole * (2 - (a > 1) - (b > 1))
+        for p in range(a if a > 1 else 0):
+            part = sum(pair[p, q] for q in range(b))
+            own = np.sqrt(self.x_norm[1])[np.clip(rows - p, 0, n)]
+            total = total + (1.0 - _cosine(part, own, y_norm)) / spread
+        for q in range(b if b > 1 else 0):
+            part = sum(pair[p, q] for p in range(a))
+            own = np.sqrt(self.y_norm[1])[np.clip(safe_cols - q, 0, m)]
+            total = total + (1.0 - _cosine(part, x_norm, own)) / spread
+        return total / 2.0
+
+
+def _cosine(dot: np.ndarray, norm_a: np.ndarray, norm_b: np.ndarray) -> np.ndarray:
+    """Square root of the cosine: spreads the low similarities that n-gram overlap gives."""
+    denom = norm_a * norm_b
+    return np.sqrt(np.maximum(np.divide(dot, denom, out=np.zeros_like(dot), where=denom > 0), 0.0))
+
+
+def _block_norms(vectors: Vectors, size: int) -> np.ndarray:
+    """Squared norm of the block of ``size`` units ending before index k, for k = 0..n (0 if k < size)."""
+    n = vectors.n_rows
+    result = np.zeros(n + 1)
+    for offset in range(size):
+        group = (np.arange(n) - offset) // size
+        valid = np.arange(n) >= offset
+        n_groups = (n - offset) // size
+        if n_groups <= 0:
+            continue
+        keep = valid[vectors.row] & (group[vectors.row] < n_groups)
+        sub = Vectors(group[vectors.row[keep]], vectors.feat[keep], vectors.weight[keep], n_groups)
+        ends = offset + size * (np.arange(n_groups) + 1)
+        result[ends] = sub.norms_squared()
+    return result
+
+
+def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[int, int]], list[float]]:
+    """Row-by-row dynamic program over the band; returns link types and confidences in order."""
+    n, m = units.shape
+    costs, confidence = model.costs(units, band)
+    moves = [mv for mv in costs if mv != (0, 1)]
+    width = band.width
+    cols = band.columns()
+    prev_index = {(a, b): np.clip(cols - b - band.lo[np.clip(np.arange(n + 1) - a, 0, n)][:, None],
+                                  0, width - 1) for a, b in moves}
+    total = np.full((n + 1, width), _INF)
+    back = np.zeros((n + 1, width), np.int8)
+    unit = model.unmatched_cost(units.x is not None)
+    steps = np.arange(width)
+    for i in range(n + 1):
+        best = np.full(width, _INF)
+        if i == 0:
+            best[0] = 0.0
+        choice = np.full(width, -1, np.int8)
+        for index, (a, b) in enumerate(moves):
+            if i < a:
+                continue
+            cand = total[i - a, prev_index[(a, b)][i]] + costs[(a, b)][i]
+            better = cand < best
+            best[better] = cand[better]
+            choice[better] = index
+        # Runs of unmatched target sentences within the row: a running minimum.
+        run = np.minimum.accumulate(best - steps * unit) + steps * unit
+        from_left = run < best - 1e-9  # not a rounding artefact of the subtraction above
+        choice[from_left] = len(moves)
+        best = np.where(from_left, run, best)
+        best[cols[i] > band.hi[i]] = _INF
+        total[i], back[i] = best, choice
+    path, confs = [], []
+    i, j = n, m
+    all_moves = moves + [(0, 1)]
+    while i > 0 or j > 0:
+        k = j - band.lo[i]
+        a, b = all_moves[back[i, k]]
+        path.append((a, b))
+        confs.append(float(confidence[(a, b)][i, k]))
+        i, j = i - a, j - b
+    return path[::-1], confs[::-1]
