@@ -18,7 +18,7 @@ def assert_covers(links, n_source: int, n_target: int) -> None:
     assert source == list(range(n_source))
     assert target == list(range(n_target))
     assert all(link.source_ids or link.target_ids for link in links)
-    assert all(max(len(link.source_ids), len(link.target_ids)) <= 3 for link in links)
+    assert all(max(len(link.source_ids), len(link.target_ids)) <= 4 for link in links)
 
 
 WORDS = st.sampled_from("the of snow peak camp 8848 Everest rope ridge summit day night cold".split())
@@ -75,6 +75,30 @@ def test_recovers_planted_links_on_tico(coarse):
     ones = [link for link in links if link.kind == "1-1"]
     assert len(ones) == 74
     assert all(link.target_ids[0] - link.source_ids[0] in (-1, 0) for link in ones)
+
+
+@pytest.mark.parametrize("coarse", [False, True])
+def test_recovers_planted_larger_links_on_tico(coarse):
+    ar, en = tico_document(400, 60)
+    # Three larger links with known gold, the reference English standing in for the translation:
+    # a 1-4 (source sentence 10 holds 10-13 joined), a 2-3 whose boundaries cross (source
+    # 30+31 | 32+33, target 30 | 31+32 | 33) and a 3-2 crossing the other way (sentences 45-48).
+    units = ([(k,) for k in range(10)] + [(10, 11, 12, 13)] + [(k,) for k in range(14, 30)]
+             + [(30, 31), (32, 33)] + [(k,) for k in range(34, 45)] + [(45,), (46, 47), (48,)]
+             + [(k,) for k in range(49, 60)])
+    target_units = ([(k,) for k in range(30)] + [(30,), (31, 32), (33,)] + [(k,) for k in range(34, 45)]
+                    + [(45, 46), (47, 48)] + [(k,) for k in range(49, 60)])
+    src = [" ".join(ar[k] for k in unit) for unit in units]
+    hyp = [" ".join(en[k] for k in unit) for unit in units]
+    tgt = [" ".join(en[k] for k in unit) for unit in target_units]
+    params = AlignParams(full_cells=500, coarse_factor=4, margin=3) if coarse else AlignParams()
+    links = align(src, tgt, hyp, params=params)
+    assert_covers(links, len(src), len(tgt))
+    kinds = {(link.source_ids, link.target_ids): link.kind for link in links}
+    assert kinds[(10,), (10, 11, 12, 13)] == "1-4"
+    assert kinds[(27, 28), (30, 31, 32)] == "2-3"
+    assert kinds[(40, 41, 42), (44, 45)] == "3-2"
+    assert sum(kind == "1-1" for kind in kinds.values()) == len(links) - 3
 
 
 def test_length_method_needs_no_translation_and_mt_checks_it():

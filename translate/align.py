@@ -1,7 +1,8 @@
 """Sentence alignment of a document with its translation: one dynamic program over both documents.
 
-A link joins 0-3 consecutive source sentences with 0-3 consecutive target sentences (1-1, 1-2,
-2-1, 2-2, 1-3, 3-1, and 1-0/0-1 for unmatched sentences, which pay a fixed cost each). With
+A link joins up to 4 consecutive source sentences with up to 4 consecutive target sentences
+(1-1, 1-2, 2-1, 2-2, 1-3, 3-1, 2-3, 3-2, 3-3, 1-4, 4-1, and 1-0/0-1 for unmatched sentences,
+which pay a fixed cost each). With
 ``method="mt"`` a link's cost says how little the machine translation of its source side
 resembles its target side: 1 - sqrt(cosine) of character n-gram vectors, divided, as in Vecalign,
 by the same quantity against random sentences of the other document; on a joined side each
@@ -26,10 +27,14 @@ from translate.similarity import Vectors, gale_church_cost, pair_dots, rare_feat
 
 METHODS = ("mt", "length")
 # (source sentences, target sentences) a link may join, besides the unmatched 1-0 and 0-1.
-LINK_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
-# Gale & Church's priors, with 1-3/3-1 as rare as 2-2: the cost of each link type.
+LINK_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1), (3, 3))
+_MAX_SIDE = max(max(kind) for kind in LINK_TYPES)
+# Gale & Church's priors, with 1-3/3-1 as rare as 2-2 and the larger types half as rare again:
+# the cost of each link type. The larger types are real (a long sentence translated as four, a
+# 2-3 whose boundaries cross); without them each such link costs a strict error or two.
 _PRIORS = {(1, 1): 0.89, (1, 2): 0.089 / 2, (2, 1): 0.089 / 2, (2, 2): 0.011,
-           (1, 3): 0.011 / 2, (3, 1): 0.011 / 2, (1, 0): 0.0099 / 2, (0, 1): 0.0099 / 2}
+           (1, 3): 0.011 / 2, (3, 1): 0.011 / 2, (1, 0): 0.0099 / 2, (0, 1): 0.0099 / 2,
+           (2, 3): 0.011 / 4, (3, 2): 0.011 / 4, (1, 4): 0.011 / 4, (4, 1): 0.011 / 4, (3, 3): 0.011 / 4}
 _INF = np.inf
 # Coarse levels compare blocks on n-grams found in at most this many units of each side.
 _COARSE_MAX_ROWS = 3
@@ -247,8 +252,8 @@ class _Similarity:
         x, y = units.x, units.y
         # Dot products of source unit r with target units dlo[r]..dlo[r]+dwidth-1: every pair
         # that a link of up to 3x3 units ending inside the band can contain.
-        ahead = np.minimum(np.arange(n) + 3, n)
-        self.dlo = np.maximum(band.lo[np.arange(n) + 1] - 3, 0)
+        ahead = np.minimum(np.arange(n) + _MAX_SIDE, n)
+        self.dlo = np.maximum(band.lo[np.arange(n) + 1] - _MAX_SIDE, 0)
         dhi = band.hi[ahead]
         self.dwidth = int((dhi - self.dlo).max()) + 1
         self.dots = np.zeros((n, self.dwidth))
@@ -259,8 +264,12 @@ class _Similarity:
             for r in range(start, stop):
                 take = tile[r - start, self.dlo[r] - c0:]
                 self.dots[r, :len(take[:self.dwidth])] = take[:self.dwidth]
-        self.x_norm = {a: _block_norms(x, a) for a in (1, 2, 3)}
-        self.y_norm = {b: _block_norms(y, b) for b in (1, 2, 3)}
+        # Gathered dot products and their partial sums, shared by all link types.
+        self._pairs: dict[tuple[int, int], np.ndarray] = {}
+        self._rows: dict[tuple[int, int], np.ndarray] = {}
+        self._columns: dict[tuple[int, int], np.ndarray] = {}
+        self.x_norm = {a: _block_norms(x, a) for a in range(1, _MAX_SIDE + 1)}
+        self.y_norm = {b: _block_norms(y, b) for b in range(1, _MAX_SIDE + 1)}
         self.x_rand = self._random_dissimilarity(x, y, self.x_norm, m, samples, rng)
         self.y_rand = self._random_dissimilarity(y, x, self.y_norm, n, samples, rng)
 
@@ -273,7 +282,7 @@ class _Similarity:
         other_norm = np.sqrt(_block_norms(other, 1)[1:])[pick]
         cum = np.vstack([np.zeros((1, len(pick))), np.cumsum(dots, axis=0)])
         result = {}
-        for size in (1, 2, 3):
+        for size in range(1, _MAX_SIDE + 1):
             block = np.zeros_like(cum)
             block[size:] = cum[size:] - cum[:-size]
             cos = _cosine(block, np.sqrt(norms[size])[:, None], other_norm[None, :])
@@ -285,14 +294,7 @@ class _Similarity:
         cols = self.band.columns()
         rows = np.arange(n + 1)[:, None]
         safe_cols = np.clip(cols, 0, m)
-        pair = {}
-        for p in range(a):
-            r = np.clip(rows - 1 - p, 0, n - 1)
-            for q in range(b):
-                c = cols - 1 - q - self.dlo[r]
-                pair[p, q] = np.where((c >= 0) & (c < self.dwidth),
-                                      self.dots[r, np.clip(c, 0, self.dwidth - 1)], 0.0)
-        dot = sum(pair.values())
+        dot = sum(self._row_part(p, b) for p in range(a))
         x_norm = np.sqrt(self.x_norm[a])[rows]
         y_norm = np.sqrt(self.y_norm[b])[safe_cols]
         spread = np.maximum((self.x_rand[a][rows] + self.y_rand[b][safe_cols]) / 2.0, 1e-3)
@@ -302,14 +304,36 @@ class _Similarity:
         # matches nothing (a caption, a stray line) pays for being joined.
         total = whole * (2 - (a > 1) - (b > 1))
         for p in range(a if a > 1 else 0):
-            part = sum(pair[p, q] for q in range(b))
+            part = self._row_part(p, b)
             own = np.sqrt(self.x_norm[1])[np.clip(rows - p, 0, n)]
             total = total + (1.0 - _cosine(part, own, y_norm)) / spread
         for q in range(b if b > 1 else 0):
-            part = sum(pair[p, q] for p in range(a))
+            part = self._column_part(q, a)
             own = np.sqrt(self.y_norm[1])[np.clip(safe_cols - q, 0, m)]
             total = total + (1.0 - _cosine(part, x_norm, own)) / spread
         return total / 2.0
+
+    def _pair(self, p: int, q: int) -> np.ndarray:
+        """At every band cell (i, j): the dot product of source unit i-1-p with target unit j-1-q."""
+        if (p, q) not in self._pairs:
+            n = self.units.shape[0]
+            r = np.clip(np.arange(n + 1)[:, None] - 1 - p, 0, n - 1)
+            c = self.band.columns() - 1 - q - self.dlo[r]
+            self._pairs[p, q] = np.where((c >= 0) & (c < self.dwidth),
+                                         self.dots[r, np.clip(c, 0, self.dwidth - 1)], 0.0)
+        return self._pairs[p, q]
+
+    def _row_part(self, p: int, b: int) -> np.ndarray:
+        """Dot product of source unit i-1-p with the block of target units j-b..j-1."""
+        if (p, b) not in self._rows:
+            self._rows[p, b] = self._pair(p, b - 1) + (self._row_part(p, b - 1) if b > 1 else 0.0)
+        return self._rows[p, b]
+
+    def _column_part(self, q: int, a: int) -> np.ndarray:
+        """Dot product of target unit j-1-q with the block of source units i-a..i-1."""
+        if (q, a) not in self._columns:
+            self._columns[q, a] = self._pair(a - 1, q) + (self._column_part(q, a - 1) if a > 1 else 0.0)
+        return self._columns[q, a]
 
 
 def _cosine(dot: np.ndarray, norm_a: np.ndarray, norm_b: np.ndarray) -> np.ndarray:
