@@ -20,19 +20,24 @@ def translator(toy_model):
     return Translator(toy_model.ct2)
 
 
-def test_batching_order_and_threads_do_not_change_output(toy_model, translator):
-    expected = [t.target for t in translator.translate(SENTENCES, options=GREEDY)]
+@pytest.mark.parametrize("options", [GREEDY, DecodeOptions(beam_size=2)], ids=["capped", "length-tied"])
+def test_batching_order_and_threads_do_not_change_output(toy_model, translator, options):
+    # A random-weight model runs every sentence to its length limit: the limit must be the
+    # sentence's own, whatever else shares its batch.
+    expected = [t.target for t in translator.translate(SENTENCES, options=options)]
     assert len(expected) == len(SENTENCES) and any(expected)
     for batch_size in (8, 200, 100_000):
-        got = [t.target for t in translator.translate(SENTENCES, options=GREEDY, batch_size=batch_size, window=5)]
+        got = [t.target for t in translator.translate(SENTENCES, options=options, batch_size=batch_size, window=5)]
         assert got == expected, batch_size
     order = list(range(len(SENTENCES)))
     random.Random(1).shuffle(order)
-    shuffled = [t.target for t in translator.translate([SENTENCES[i] for i in order], options=GREEDY)]
+    shuffled = [t.target for t in translator.translate([SENTENCES[i] for i in order], options=options)]
     assert [shuffled[order.index(i)] for i in range(len(SENTENCES))] == expected
     for inter, intra in ((1, 1), (1, 2), (2, 1)):
         other = Translator(toy_model.ct2, inter_threads=inter, intra_threads=intra)
-        assert [t.target for t in other.translate(SENTENCES, options=GREEDY)] == expected
+        assert [t.target for t in other.translate(SENTENCES, options=options)] == expected
+    alone = [translator.translate_text(s, options) for s in SENTENCES[:3]]
+    assert alone == expected[:3]
 
 
 def test_results_carry_source_and_normalised_score(translator):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -52,13 +53,21 @@ def default_threads(total: int | None = None) -> tuple[int, int]:
     return inter, max(1, total // inter)
 
 
+LENGTH_BUCKET = 16
+
+
 def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
-    """Generated-token limit: a fixed cap if given, else a margin over the source length.
+    """Generated-token limit for one sentence: a fixed cap if given, else a margin over its length.
 
     Runaway repetition is then bounded by the source: English output of OPUS-MT rarely exceeds
-    1.5× the Arabic token count, so 2× + 10 leaves room while stopping loops early.
+    1.5× the Arabic token count, so 2× + 10 leaves room while stopping loops early. The length is
+    rounded up to a bucket so that sentences of similar length can share a batch (CTranslate2 takes
+    one limit per batch) while each sentence's limit, and so its output, never depends on the batch.
     """
-    return cap if cap else min(2 * source_tokens + 10, 2 * MAX_INPUT_TOKENS)
+    if cap:
+        return cap
+    bucket = -(-source_tokens // LENGTH_BUCKET) * LENGTH_BUCKET
+    return min(2 * bucket + 10, 2 * MAX_INPUT_TOKENS)
 
 
 class Translator:
@@ -167,30 +176,37 @@ class Translator:
 
     def _run(self, pieces: list[list[str]], options: DecodeOptions,
              batch_size: int) -> list[tuple[str, float, int]]:
+        limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
         batches: list[list[int]] = []
         current: list[int] = []
         for i in order:
-            # Padded cost of the batch: rows × longest row (the sort makes the newest the longest).
-            if current and (len(current) + 1) * len(pieces[i]) > batch_size:
+            # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
+            # a new length bucket starts a new batch, since the decoding limit is per batch.
+            if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limit[i] != limit[current[0]]):
                 batches.append(current)
                 current = []
             current.append(i)
         if current:
             batches.append(current)
-        pending = []
-        for batch in batches:
-            longest = max(len(pieces[i]) for i in batch) + 1
-            pending.append(self._model.translate_batch(
-                [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
-                length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
-                no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
-                max_input_length=0, max_decoding_length=max_decoding_length(longest, options.max_length)))
+        pending = [self._model.translate_batch(
+            [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
+            length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
+            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
+            max_input_length=0, max_decoding_length=limit[batch[0]]) for batch in batches]
         out: list[tuple[str, float, int]] = [("", 0.0, 0)] * len(pieces)
         for batch, futures in zip(batches, pending):
             for i, future in zip(batch, futures):
-                result = future.result()
+                result = _wait(future)
                 tokens = result.hypotheses[0]
                 text = clean_target(self._target_sp.decode(tokens))
                 out[i] = (text, result.scores[0], max(1, len(tokens)))
         return out
+
+
+def _wait(future):
+    """The result of an asynchronous batch, waiting in short sleeps so Ctrl-C is seen at once
+    (a blocking ``result()`` holds the interrupt until the whole batch is done)."""
+    while not future.done():
+        time.sleep(0.002)
+    return future.result()

@@ -36,6 +36,14 @@ def main(argv: list[str] | None = None) -> None:
             raise
         print(f"translate: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        if exc.code == 130:
+            # Ctrl-C: outputs are already cleaned up; exit without waiting for the model's
+            # running batches, which the interpreter would otherwise finish first.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

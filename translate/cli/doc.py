@@ -9,19 +9,12 @@ import typer
 
 import translate
 from translate.cli.app import app
-from translate.cli.options import EngineArgs, engine_options
+from translate.cli.options import CacheOption, EngineArgs, NoCacheOption, engine_options
 from translate.cli.progress import count_bar
 from translate.document import split, translate_segments
 from translate.formats import FORMATS, guess_format, open_writer
 from translate.memory import CachedTranslator, open_memory
 from translate.textio import read_text
-
-# The translation memory options, shared with `translate corpus`.
-CacheOption = Annotated[Optional[Path], typer.Option(
-    "--cache", help="Translation memory file (default: memory.sqlite in the user cache directory).")]
-NoCacheOption = Annotated[bool, typer.Option(
-    "--no-cache", help="Neither read nor add to the translation memory.")]
-
 
 @app.command()
 @engine_options

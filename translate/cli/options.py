@@ -16,6 +16,14 @@ import typer
 from translate.engine import DecodeOptions, Translator
 
 
+# The translation memory options of `translate doc` and `translate corpus`.
+CacheOption = Annotated[Optional[Path], typer.Option(
+    "--cache", help="Translation memory file (default: memory.sqlite in the user cache directory).")]
+NoCacheOption = Annotated[bool, typer.Option(
+    "--no-cache", help="Neither read nor add to the translation memory.")]
+
+
+
 @dataclass
 class EngineArgs:
     model: Annotated[Optional[str], typer.Option(

@@ -1,0 +1,383 @@
+"""A corpus job: Arabic documents in, a filtered parallel corpus out, resumable after any kill.
+
+Each document is segmented and translated through the translation memory; its pairs are committed
+to a job state (SQLite in ``OUTDIR/.state``) together with the sha256 of the input, one transaction
+per document. Only when every document is in the state are the outputs assembled from it, in the
+order of the documents' ids, each file written atomically. A job killed at any moment therefore
+loses at most the documents in flight; run again with the same arguments, it skips the documents
+whose hash it already holds (redoing changed ones) and rebuilds outputs identical to an
+uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import translate
+from translate.document import split
+from translate.engine import DecodeOptions
+from translate.errors import TranslateError
+from translate.filters import FilterConfig, PairFilter
+from translate.formats import open_writer
+from translate.formats._records import dumps, to_record
+from translate.memory import CachedTranslator, Engine, MemoryKey, TranslationMemory, connect
+from translate.normalize import prepare_source
+from translate.records import Pair
+from translate.textio import atomic_write, read_text
+
+DOCUMENT_SUFFIXES = (".txt", ".md")
+DEFAULT_FORMATS = ("jsonl", "tmx", "moses", "tsv")
+# File name per format in OUTDIR; moses writes corpus.ar and corpus.en.
+OUTPUT_NAMES = {"jsonl": "corpus.jsonl", "tmx": "corpus.tmx", "tsv": "corpus.tsv", "json": "corpus.json",
+                "txt": "corpus.txt", "moses": "corpus"}
+REJECTED = "rejected.jsonl"
+MANIFEST = "manifest.json"
+STATE_DIR = ".state"
+
+
+class Interrupted(KeyboardInterrupt):
+    """The job was asked to stop; everything committed so far is kept for the next run."""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc: str  # relative path: the pairs' doc id and the sort key of the output
+    path: Path
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    filters: FilterConfig = field(default_factory=FilterConfig)
+    options: DecodeOptions = field(default_factory=DecodeOptions)
+    batch_size: int = 1024
+
+
+@dataclass
+class CorpusProgress:
+    """What the job has done in this run (documents already in the state are not counted)."""
+
+    documents_total: int = 0
+    sentences_total: int = 0
+    documents_done: int = 0
+    sentences_done: int = 0
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in OUTPUT_NAMES]
+    if unknown or not names:
+        raise TranslateError(f"--formats {text}: choose from {', '.join(OUTPUT_NAMES)}")
+    return names
+
+
+def collect_inputs(inputs: Iterable[str | Path], outdir: Path) -> tuple[list[Document], list[Skipped]]:
+    """Documents (.txt, .md) from files and directories (recursively), sorted by id; the rest skipped.
+
+    A directory's documents are named by their path inside it; a file given by itself by its name.
+    The output directory is never read as input.
+    """
+    found: dict[str, Document] = {}
+    skipped: list[Skipped] = []
+
+    def add(doc: str, path: Path) -> None:
+        if not path.name.lower().endswith(DOCUMENT_SUFFIXES):
+            skipped.append(Skipped(str(path), f"not a {' or '.join(DOCUMENT_SUFFIXES)} file"))
+        elif doc in found:
+            raise TranslateError(f"{path}: document id {doc!r} also names {found[doc].path}; "
+                                 "give the inputs as one directory or rename one")
+        else:
+            found[doc] = Document(doc, path)
+
+    out = outdir.resolve()
+    for item in map(Path, inputs):
+        if item.is_dir():
+            for root, dirs, files in os.walk(item):
+                base = Path(root)
+                for name in list(dirs):
+                    if (base / name).is_symlink():  # not followed: a link may loop
+                        skipped.append(Skipped(str(base / name), "symbolic link to a directory"))
+                        dirs.remove(name)
+                    elif (base / name).resolve() == out:
+                        dirs.remove(name)
+                for name in sorted(files):
+                    add((base / name).relative_to(item).as_posix(), base / name)
+        elif item.exists():
+            add(item.name, item)
+        else:
+            raise TranslateError(f"{item}: no such file or directory")
+    return [found[doc] for doc in sorted(found)], skipped
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def load(document: Document) -> tuple[str, str]:
+    """(text, sha256) of a document; unreadable or undecodable input raises TranslateError."""
+    text = read_text(document.path)
+    return text, sha256_file(document.path)
+
+
+class JobState:
+    """The durable part of a job: per-document pairs with the input's hash, and the job's identity.
+
+    Held under an exclusive lock, so two jobs cannot write one OUTDIR at once.
+    """
+
+    def __init__(self, directory: Path):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._lock = open(directory / "lock", "w")
+        except OSError as exc:
+            raise TranslateError(f"{directory}: cannot keep the job state here ({exc.strerror})") from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise TranslateError(f"{directory.parent}: another corpus job is writing here") from None
+        self._db = connect(directory / "job.sqlite")
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, sha256 TEXT NOT NULL, "
+                         "paragraphs INTEGER NOT NULL, pairs TEXT NOT NULL)")
+
+    def adopt(self, signature: dict) -> bool:
+        """Make ``signature`` (model, options) the job's; a different one discards all documents."""
+        value = json.dumps(signature, sort_keys=True)
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()
+        if row and row[0] == value:
+            return False
+        with self.transaction():
+            self._db.execute("DELETE FROM docs")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (value,))
+        return row is not None
+
+    def hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT doc, sha256 FROM docs"))
+
+    def save(self, doc: str, sha256: str, paragraphs: int, pairs: list[Pair]) -> None:
+        rows = [[p.paragraph, p.sentence, *p.source_span, p.source, p.target, p.score] for p in pairs]
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
+                             (doc, sha256, paragraphs, json.dumps(rows, ensure_ascii=False)))
+
+    def load(self, doc: str) -> tuple[int, list[Pair]]:
+        paragraphs, data = self._db.execute("SELECT paragraphs, pairs FROM docs WHERE doc = ?", (doc,)).fetchone()
+        pairs = [Pair(source=source, target=target, score=score, doc=doc, paragraph=paragraph,
+                      sentence=sentence, source_span=(start, end))
+                 for paragraph, sentence, start, end, source, target, score in json.loads(data)]
+        return paragraphs, pairs
+
+    def keep_only(self, docs: set[str]) -> None:
+        """Forget documents that are no longer among the inputs."""
+        gone = set(self.hashes()) - docs
+        with self.transaction():
+            self._db.executemany("DELETE FROM docs WHERE doc = ?", ((doc,) for doc in gone))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+        self._lock.close()
+
+    def __enter__(self) -> JobState:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class _Pending:
+    document: Document
+    sha256: str
+    sentences: int
+
+
+def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine, memory: TranslationMemory,
+               settings: CorpusSettings | None = None, *,
+               on_progress: Callable[[CorpusProgress], None] | None = None,
+               on_message: Callable[[str], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> dict:
+    """Run (or resume) a corpus job and return its manifest (also written to OUTDIR/manifest.json).
+
+    ``should_stop`` is polled between sentences and records: when it returns True the job raises
+    ``Interrupted`` with its state committed and no output file half-written.
+    """
+    settings = settings or CorpusSettings()
+    started = time.monotonic()
+    outdir = Path(outdir)
+    say = on_message or (lambda message: None)
+    stop = should_stop or (lambda: False)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TranslateError(f"{outdir}: cannot create the output directory ({exc.strerror})") from None
+    documents, skipped = collect_inputs(inputs, outdir)
+    if not documents:
+        say(f"no {' or '.join(DOCUMENT_SUFFIXES)} documents among the inputs")
+    key = MemoryKey.of(engine, settings.options)
+    signature = {"model_id": key.model_id, "options": key.options, "tool_version": translate.__version__}
+    with JobState(outdir / STATE_DIR) as state:
+        _remove_partial_outputs(outdir)
+        if state.adopt(signature):
+            say("model or options changed since the last run: translating every document again")
+        done = state.hashes()
+        pending: list[_Pending] = []
+        translated: list[tuple[Document, str]] = []
+        for document in documents:
+            try:
+                text, digest = load(document)
+            except TranslateError as exc:
+                skipped.append(Skipped(str(document.path), str(exc)))
+                continue
+            translated.append((document, digest))
+            if done.get(document.doc) != digest:
+                pending.append(_Pending(document, digest, len(split(text))))
+        for item in skipped:
+            say(f"skipped {item.path}: {item.reason}")
+        if len(translated) > len(pending):
+            say(f"resuming: {len(translated) - len(pending)} of {len(translated)} documents already done")
+        state.keep_only({document.doc for document, _ in translated})
+        cached = CachedTranslator(engine, memory)
+        progress = CorpusProgress(len(pending), sum(p.sentences for p in pending))
+        _translate_pending(pending, cached, state, settings, progress, on_progress or (lambda p: None), stop)
+        manifest = _assemble(outdir, [d for d, _ in translated], state, engine, settings, stop)
+    manifest["inputs"] = [
+        {"doc": document.doc, "path": str(document.path), "sha256": digest, "bytes": document.path.stat().st_size,
+         "paragraphs": entry["paragraphs"], "sentences": entry["sentences"]}
+        for (document, digest), entry in zip(translated, manifest.pop("per_document"))]
+    manifest["skipped"] = [{"path": item.path, "reason": item.reason} for item in skipped]
+    counts = manifest["counts"]
+    counts.update(resumed_documents=len(translated) - len(pending), translated=cached.stats.translated,
+                  cache_hits=cached.stats.cache_hits)
+    wall = time.monotonic() - started
+    manifest["wall_time_s"] = round(wall, 3)
+    manifest["throughput"] = {"sentences_per_s": round(cached.stats.sentences / wall, 2) if wall else None,
+                              "sentences_this_run": cached.stats.sentences}
+    with atomic_write(outdir / MANIFEST) as handle:
+        handle.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return manifest
+
+
+def _translate_pending(pending: list[_Pending], cached: CachedTranslator, state: JobState,
+                       settings: CorpusSettings, progress: CorpusProgress,
+                       report: Callable[[CorpusProgress], None], stop: Callable[[], bool]) -> None:
+    """Translate the pending documents as one stream (good batches across small documents), and
+    commit each document as soon as its last sentence is back."""
+    queue: deque[tuple[_Pending, list]] = deque()
+
+    def sentences() -> Iterator[str]:
+        for item in pending:
+            text, digest = load(item.document)
+            item.sha256 = digest  # the content actually translated
+            segments = split(text)
+            queue.append((item, segments))
+            yield from (s.text for s in segments)
+
+    results: list = []
+
+    def commit_finished() -> None:
+        while queue and len(results) >= len(queue[0][1]):
+            item, segments = queue.popleft()
+            done, results[:] = results[:len(segments)], results[len(segments):]
+            pairs = [Pair(source=seg.text, target=t.target, score=round(t.score, 4), doc=item.document.doc,
+                          paragraph=seg.paragraph, sentence=seg.index, source_span=(seg.start, seg.end))
+                     for seg, t in zip(segments, done)]
+            state.save(item.document.doc, item.sha256, len({s.paragraph for s in segments}), pairs)
+            progress.documents_done += 1
+            report(progress)
+
+    report(progress)
+    stream = cached.translate(sentences(), options=settings.options, batch_size=settings.batch_size)
+    with contextlib.closing(stream):  # on interruption too: the memory gets what was translated
+        for translation in stream:
+            if stop():
+                raise Interrupted()
+            results.append(translation)
+            progress.sentences_done += 1
+            commit_finished()
+            if progress.sentences_done % 16 == 0:
+                report(progress)
+    commit_finished()  # documents without sentences at the end
+
+
+def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: Engine,
+              settings: CorpusSettings, stop: Callable[[], bool]) -> dict:
+    """Write every output from the state, in document order; each file appears whole or not at all."""
+    meta = {"model": getattr(engine, "model_name", ""), "model_id": engine.model_id, "tool": "translate",
+            "tool_version": translate.__version__, "options": settings.options.as_dict(),
+            "compute_type": engine.compute_type}
+    inputs = tuple(str(d.path) for d in documents)
+    pair_filter = PairFilter(settings.filters)
+    unique: set[bytes] = set()
+    per_document = []
+    kept = sentences = 0
+    with contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(open_writer(outdir / OUTPUT_NAMES[fmt], fmt, meta=meta, inputs=inputs))
+                   for fmt in settings.formats]
+        rejected = stack.enter_context(atomic_write(outdir / REJECTED, inputs=inputs))
+        for document in documents:
+            paragraphs, pairs = state.load(document.doc)
+            per_document.append({"paragraphs": paragraphs, "sentences": len(pairs)})
+            for pair in pairs:
+                if stop():
+                    raise Interrupted()
+                sentences += 1
+                unique.add(hashlib.blake2b(prepare_source(pair.source).encode(), digest_size=16).digest())
+                reason = pair_filter.reason(pair)
+                if reason:
+                    rejected.write(dumps(to_record(pair) | {"reason": reason}) + "\n")
+                    continue
+                kept += 1
+                for writer in writers:
+                    writer.write(pair)
+    outputs = [f"{OUTPUT_NAMES[fmt]}.{lang}" for fmt in settings.formats if fmt == "moses" for lang in ("ar", "en")]
+    outputs += [OUTPUT_NAMES[fmt] for fmt in settings.formats if fmt != "moses"]
+    return {
+        "tool": "translate", "tool_version": translate.__version__,
+        "engine": type(engine).__name__, "model": meta["model"], "model_id": meta["model_id"],
+        "compute_type": meta["compute_type"],
+        "options": meta["options"], "batch_size": settings.batch_size,
+        "filters": settings.filters.as_dict(), "outputs": sorted(outputs) + [REJECTED],
+        "counts": {"documents": len(documents), "paragraphs": sum(d["paragraphs"] for d in per_document),
+                   "sentences": sentences, "unique_sentences": len(unique), "kept": kept,
+                   "rejected": {name: pair_filter.rejected[name] for name in settings.filters.as_dict()["enabled"]}},
+        "per_document": per_document,
+    }
+
+
+def _remove_partial_outputs(outdir: Path) -> None:
+    """Temporary files of outputs a killed run was writing (atomic_write's ``.NAME.*.part``)."""
+    names = [REJECTED, MANIFEST, *(OUTPUT_NAMES[f] for f in OUTPUT_NAMES if f != "moses"), "corpus.ar", "corpus.en"]
+    for name in names:
+        for part in outdir.glob(f".{name}.*.part"):
+            part.unlink(missing_ok=True)
+
+
+__all__ = ["CorpusProgress", "CorpusSettings", "Document", "Interrupted", "Skipped", "collect_inputs",
+           "parse_formats", "run_corpus"]

@@ -1,0 +1,112 @@
+"""Filters that keep machine-translated pairs fit for a parallel corpus; each can be switched off.
+
+A pair is checked against the enabled filters in the order of ``FILTERS`` and rejected for the
+first one it fails, so each rejected pair is counted once, under one reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from translate.errors import TranslateError
+from translate.normalize import prepare_source
+from translate.records import Pair
+
+FILTERS = {
+    "empty": "source empty or whitespace only",
+    "arabic": "too little Arabic script in the source",
+    "ratio": "source and target lengths too different",
+    "identical": "target identical to the source",
+    "repetition": "runaway repetition in the target",
+    "score": "model score below the threshold",
+    "duplicate": "exact duplicate of an earlier pair",
+}
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
+# The same word or group of up to four words repeated back to back (4 times or more in all).
+_RUNAWAY = re.compile(r"\b(\w+(?:\W+\w+){0,3})(?:\W+\1\b){3,}", re.IGNORECASE)
+# Or a run of up to four letters repeated inside a word ("rorororororo"); digits are left alone.
+_STUTTER = re.compile(r"([^\W\d_]{1,4}?)\1{4,}", re.IGNORECASE)
+_RATIO_MIN_CHARS = 20  # below this, short sentences vary too much in length to judge
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    enabled: frozenset[str] = field(default_factory=lambda: frozenset(FILTERS))
+    min_arabic: float = 0.5  # share of the source's letters in Arabic script
+    max_ratio: float = 3.0  # longer/shorter in characters
+    min_score: float = -3.0  # length-normalised log-probability
+
+    @classmethod
+    def without(cls, names: set[str], **thresholds) -> FilterConfig:
+        unknown = set(names) - set(FILTERS)
+        if unknown:
+            raise TranslateError(f"--skip-filter {', '.join(sorted(unknown))}: unknown filter; "
+                                 f"choose from {', '.join(FILTERS)}")
+        return cls(enabled=frozenset(FILTERS) - set(names), **thresholds)
+
+    def as_dict(self) -> dict:
+        return {"enabled": [name for name in FILTERS if name in self.enabled], "min_arabic": self.min_arabic,
+                "max_ratio": self.max_ratio, "min_score": self.min_score}
+
+
+def arabic_share(text: str) -> float:
+    """The share of letters in ``text`` that are Arabic script (0.0 without letters)."""
+    letters = [ch for ch in text if unicodedata.category(ch).startswith("L")]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if _ARABIC.match(ch)) / len(letters)
+
+
+def has_runaway_repetition(text: str) -> bool:
+    return bool(_RUNAWAY.search(text) or _STUTTER.search(text))
+
+
+def length_ratio(source: str, target: str) -> float:
+    """longer/shorter length in characters; 1.0 for pairs too short to judge."""
+    shorter, longer = sorted((len(source), len(target)))
+    if longer < _RATIO_MIN_CHARS:
+        return 1.0
+    return longer / max(shorter, 1)
+
+
+class PairFilter:
+    """Stateful (duplicates are remembered) filter over the pairs of one corpus, in order."""
+
+    def __init__(self, config: FilterConfig | None = None):
+        self.config = config or FilterConfig()
+        self.rejected: Counter[str] = Counter()
+        self._seen: set[bytes] = set()  # digests of kept pairs: bounded memory on large corpora
+
+    def reason(self, pair: Pair) -> str | None:
+        """Why ``pair`` is rejected (a key of FILTERS), or None to keep it; counts the rejection."""
+        reason = next((name for name in FILTERS if name in self.config.enabled and self._fails(name, pair)), None)
+        if reason:
+            self.rejected[reason] += 1
+        return reason
+
+    def _fails(self, name: str, pair: Pair) -> bool:
+        source, target, config = prepare_source(pair.source), pair.target.strip(), self.config
+        if name == "empty":
+            return not source
+        if name == "arabic":
+            return arabic_share(source) < config.min_arabic
+        if name == "ratio":
+            return length_ratio(source, target) > config.max_ratio
+        if name == "identical":
+            return " ".join(target.split()).casefold() == source.casefold()
+        if name == "repetition":
+            return has_runaway_repetition(target)
+        if name == "score":
+            return pair.score is not None and pair.score < config.min_score
+        # duplicate: the first occurrence is kept (remembered only when it reaches this check).
+        key = hashlib.blake2b(f"{pair.source}\0{pair.target}".encode("utf-8", "surrogatepass"),
+                              digest_size=16).digest()
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        return False

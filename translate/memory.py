@@ -1,0 +1,223 @@
+"""The translation memory: every sentence is translated at most once per model and decoding options.
+
+A SQLite table keyed by (model identity, decoding options, normalised source) holds the target and
+its score. ``CachedTranslator`` wraps any engine with a ``translate(sentences, options=,
+batch_size=)`` stream (the local ``Translator`` or the Ray one): repeated sentences, in one call
+or across jobs, are served from the memory and only the rest reach the model.
+
+Several processes may share one memory file: WAL mode lets readers run while one writer writes,
+the busy timeout makes writers queue instead of failing, and ``INSERT OR IGNORE`` under the
+primary key makes concurrent stores of the same sentence harmless.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import platformdirs
+
+from translate.engine import DecodeOptions, Translation
+from translate.errors import TranslateError
+from translate.normalize import prepare_source
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 60.0
+_LOOKUP_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's parameter limit
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS translations (
+    model TEXT NOT NULL,
+    options TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (model, options, source)
+) WITHOUT ROWID
+"""
+
+
+class Engine(Protocol):
+    model_id: str
+    compute_type: str
+
+    def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
+                  batch_size: int = 1024) -> Iterator[Translation]: ...
+
+
+def default_path() -> Path:
+    """``$TRANSLATE_CACHE_DIR/memory.sqlite``, else the user cache directory's."""
+    base = os.environ.get("TRANSLATE_CACHE_DIR") or platformdirs.user_cache_dir("translate", appauthor=False)
+    return Path(base) / "memory.sqlite"
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout.
+
+    Shared by the memory and the corpus job state; errors become one-line TranslateErrors.
+    """
+    name = str(path)
+    try:
+        if name != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if name != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL survives a killed process (only a power cut may lose the last commits).
+            db.execute("PRAGMA synchronous = NORMAL")
+    except (sqlite3.Error, OSError) as exc:
+        raise TranslateError(f"{name}: cannot open database ({exc})") from None
+    return db
+
+
+@dataclass(frozen=True)
+class MemoryKey:
+    """Which translations may be reused: same weights, same decoding options, same precision."""
+
+    model_id: str
+    options: str
+
+    @classmethod
+    def of(cls, engine: Engine, options: DecodeOptions) -> MemoryKey:
+        # compute_type changes the numbers (int8 vs float32), so it is part of the identity.
+        settings = options.as_dict() | {"compute_type": engine.compute_type}
+        return cls(engine.model_id, json.dumps(settings, sort_keys=True))
+
+
+class TranslationMemory:
+    """SQLite store of (model, options, normalised source) → (target, score).
+
+    ``path`` ``":memory:"`` gives a private memory that lives as long as the object (``--no-cache``:
+    repeats inside one job are still translated once, nothing is kept).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        try:
+            self._db = connect(path)
+        except TranslateError as exc:
+            raise TranslateError(f"{exc}; choose another file with --cache, or --no-cache") from None
+        try:
+            self._db.execute(_SCHEMA)
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION:
+                raise TranslateError(f"{self.path}: translation memory of schema version {version}, "
+                                     f"expected {SCHEMA_VERSION}; use another --cache file")
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise TranslateError(f"{self.path}: not a usable translation memory ({exc})") from None
+
+    def lookup(self, key: MemoryKey, sources: Iterable[str]) -> dict[str, tuple[str, float]]:
+        """The stored (target, score) of each normalised source that the memory holds."""
+        found: dict[str, tuple[str, float]] = {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            chunk = unique[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT source, target, score FROM translations WHERE model = ? AND options = ? "
+                f"AND source IN ({marks})", (key.model_id, key.options, *chunk))
+            found.update((source, (target, score)) for source, target, score in rows)
+        return found
+
+    def store(self, key: MemoryKey, items: Iterable[tuple[str, str, float]]) -> None:
+        """Add (normalised source, target, score) rows in one transaction; existing rows are kept."""
+        rows = [(key.model_id, key.options, source, target, score) for source, target, score in items]
+        if not rows:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR IGNORE INTO translations VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_memory(path: str | Path | None = None, enabled: bool = True) -> TranslationMemory:
+    """The memory at ``path`` (default: ``default_path()``), or a private in-memory one if disabled."""
+    if not enabled:
+        return TranslationMemory(":memory:")
+    return TranslationMemory(path or default_path())
+
+
+@dataclass
+class CacheStats:
+    sentences: int = 0  # sentences asked for
+    translated: int = 0  # unique sentences the model translated
+    cache_hits: int = 0  # sentences answered from the memory or by an earlier repeat, without the model
+
+
+class CachedTranslator:
+    """An engine behind the memory: same ``translate`` stream, same results, fewer model calls.
+
+    Sentences are read ``window`` at a time; the window's unique normalised sources are looked up
+    in one query, the misses go to the engine as one stream (so it can batch them well), and the
+    new translations are stored before the next window is looked up.
+    """
+
+    def __init__(self, engine: Engine, memory: TranslationMemory, window: int | None = None):
+        self.engine = engine
+        self.memory = memory
+        # A pool of workers (the Ray engine) says how much it needs at once to keep busy.
+        self.window = window or max(1024, getattr(engine, "window", 0))
+        self.stats = CacheStats()
+        self._store_every = 64  # rows per memory transaction while a window streams
+
+    def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
+                  batch_size: int = 1024) -> Iterator[Translation]:
+        options = options or DecodeOptions()
+        key = MemoryKey.of(self.engine, options)
+        iterator = iter(sentences)
+        while chunk := list(itertools.islice(iterator, self.window)):
+            yield from self._translate_window(chunk, key, options, batch_size)
+
+    def _translate_window(self, sentences: list[str], key: MemoryKey, options: DecodeOptions,
+                          batch_size: int) -> Iterator[Translation]:
+        sources = [prepare_source(s) for s in sentences]
+        known = self.memory.lookup(key, (s for s in sources if s))
+        misses = [s for s in dict.fromkeys(sources) if s and s not in known]
+        results = self.engine.translate(misses, options=options, batch_size=batch_size)
+        pending: list[tuple[str, str, float]] = []
+        try:
+            for sentence, source in zip(sentences, sources):
+                self.stats.sentences += 1
+                if not source:  # nothing to translate, as the engine itself answers
+                    yield Translation(sentence, "", 0.0)
+                    continue
+                if source in known:
+                    self.stats.cache_hits += 1
+                else:
+                    # Misses come back in first-occurrence order: the next one is this sentence's.
+                    result = next(results)
+                    known[source] = (result.target, result.score)
+                    pending.append((source, result.target, result.score))
+                    self.stats.translated += 1
+                    if len(pending) >= self._store_every:
+                        self.memory.store(key, pending)
+                        pending = []
+                target, score = known[source]
+                yield Translation(sentence, target, score)
+        finally:
+            self.memory.store(key, pending)
