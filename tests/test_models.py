@@ -14,6 +14,7 @@ import pytest
 from translate import models, toymodels
 from translate.engine import DecodeOptions, Translator
 from translate.errors import ModelNotFound, TranslateError
+from translate.textio import sha256_file
 
 from conftest import ROOT, SAMPLE
 
@@ -38,7 +39,7 @@ def test_install_by_url_from_local_server(toy_model, http_server, tmp_path, monk
     assert {"model.bin", "source.spm", "target.spm", models.METADATA_FILE} <= set(os.listdir(path))
     meta = models.read_metadata(path)
     assert meta["route"] == "opus-mt"
-    assert meta["sha256"] == models.sha256_file(toy_model.zip)
+    assert meta["sha256"] == sha256_file(toy_model.zip)
     assert leftovers(tmp_path) == ["served"]
     assert outputs(path, 1) == outputs(toy_model.ct2, 1)
 

@@ -32,7 +32,7 @@ from translate.formats._records import dumps, to_record
 from translate.memory import CachedTranslator, Engine, MemoryKey, TranslationMemory, connect
 from translate.normalize import prepare_source
 from translate.records import Pair
-from translate.textio import atomic_write, read_text
+from translate.textio import atomic_write, read_text, sha256_file
 
 DOCUMENT_SUFFIXES = (".txt", ".md")
 DEFAULT_FORMATS = ("jsonl", "tmx", "moses", "tsv")
@@ -122,11 +122,6 @@ def collect_inputs(inputs: Iterable[str | Path], outdir: Path) -> tuple[list[Doc
         else:
             raise TranslateError(f"{item}: no such file or directory")
     return [found[doc] for doc in sorted(found)], skipped
-
-
-def sha256_file(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def load(document: Document) -> tuple[str, str]:

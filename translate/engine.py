@@ -13,6 +13,7 @@ from pathlib import Path
 from translate import models
 from translate.errors import TranslateError
 from translate.normalize import clean_target, prepare_source
+from translate.textio import sha256_file
 
 # OPUS-MT models were trained on inputs of at most 512 positions; longer inputs are split, never cut.
 MAX_INPUT_TOKENS = 512
@@ -108,7 +109,7 @@ class Translator:
         """Identity of the weights (name and model.bin checksum) for caches and output metadata."""
         if self._fingerprint is None:
             meta = models.read_metadata(self.model_dir)
-            digest = meta.get("model_sha256") or models.sha256_file(self.model_dir / "model.bin")
+            digest = meta.get("model_sha256") or sha256_file(self.model_dir / "model.bin")
             self._fingerprint = f"{Path(self.model_name).name}@{digest[:16]}"
         return self._fingerprint
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from translate.errors import ModelNotFound, TranslateError
+from translate.textio import sha256_file
 
 ENV_MODELS_DIR = "TRANSLATE_MODELS_DIR"
 ENV_OFFLINE = "TRANSLATE_OFFLINE"
@@ -328,14 +329,6 @@ def _replace_dir(new: Path, target: Path) -> None:
     os.replace(new, target)
     if old:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _now() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import hashlib
 import os
 import re
 import sys
@@ -73,6 +74,11 @@ def read_text(path: str | Path) -> str:
             raise TranslateError(f"{path}: cannot read ({exc.strerror})") from None
     text = decode_bytes(data, "<stdin>" if str(path) == "-" else str(path))
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def sha256_file(path: str | Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @contextlib.contextmanager
