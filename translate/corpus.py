@@ -303,6 +303,7 @@ def _translate_pending(pending: list[_Pending], cached: CachedTranslator, state:
             pairs = [Pair(source=seg.text, target=t.target, score=round(t.score, 4), doc=item.document.doc,
                           paragraph=seg.paragraph, sentence=seg.index, source_span=(seg.start, seg.end))
                      for seg, t in zip(segments, done)]
+            cached.flush()  # the memory first: it must hold whatever the state records as done
             state.save(item.document.doc, item.sha256, len({s.paragraph for s in segments}), pairs)
             progress.documents_done += 1
             report(progress)

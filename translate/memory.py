@@ -184,14 +184,28 @@ class CachedTranslator:
         self.window = window or max(1024, getattr(engine, "window", 0))
         self.stats = CacheStats()
         self._store_every = 64  # rows per memory transaction while a window streams
+        self._unsaved: list[tuple[str, str, float]] = []
+        self._key: MemoryKey | None = None
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
                   batch_size: int = 1024) -> Iterator[Translation]:
         options = options or DecodeOptions()
         key = MemoryKey.of(self.engine, options)
+        self.flush()
+        self._key = key
         iterator = iter(sentences)
-        while chunk := list(itertools.islice(iterator, self.window)):
-            yield from self._translate_window(chunk, key, options, batch_size)
+        try:
+            while chunk := list(itertools.islice(iterator, self.window)):
+                yield from self._translate_window(chunk, key, options, batch_size)
+        finally:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store every translation handed out so far; a caller that commits its own record of
+        them (the corpus job state) flushes first, so the memory never lags behind that record."""
+        if self._unsaved and self._key is not None:
+            self.memory.store(self._key, self._unsaved)
+        self._unsaved = []
 
     def _translate_window(self, sentences: list[str], key: MemoryKey, options: DecodeOptions,
                           batch_size: int) -> Iterator[Translation]:
@@ -199,25 +213,20 @@ class CachedTranslator:
         known = self.memory.lookup(key, (s for s in sources if s))
         misses = [s for s in dict.fromkeys(sources) if s and s not in known]
         results = self.engine.translate(misses, options=options, batch_size=batch_size)
-        pending: list[tuple[str, str, float]] = []
-        try:
-            for sentence, source in zip(sentences, sources):
-                self.stats.sentences += 1
-                if not source:  # nothing to translate, as the engine itself answers
-                    yield Translation(sentence, "", 0.0)
-                    continue
-                if source in known:
-                    self.stats.cache_hits += 1
-                else:
-                    # Misses come back in first-occurrence order: the next one is this sentence's.
-                    result = next(results)
-                    known[source] = (result.target, result.score)
-                    pending.append((source, result.target, result.score))
-                    self.stats.translated += 1
-                    if len(pending) >= self._store_every:
-                        self.memory.store(key, pending)
-                        pending = []
-                target, score = known[source]
-                yield Translation(sentence, target, score)
-        finally:
-            self.memory.store(key, pending)
+        for sentence, source in zip(sentences, sources):
+            self.stats.sentences += 1
+            if not source:  # nothing to translate, as the engine itself answers
+                yield Translation(sentence, "", 0.0)
+                continue
+            if source in known:
+                self.stats.cache_hits += 1
+            else:
+                # Misses come back in first-occurrence order: the next one is this sentence's.
+                result = next(results)
+                known[source] = (result.target, result.score)
+                self._unsaved.append((source, result.target, result.score))
+                self.stats.translated += 1
+            if len(self._unsaved) >= self._store_every:
+                self.flush()
+            target, score = known[source]
+            yield Translation(sentence, target, score)
