@@ -230,3 +230,4 @@ class CachedTranslator:
                 self.flush()
             target, score = known[source]
             yield Translation(sentence, target, score)
+        self.flush()  # before the next window is looked up
