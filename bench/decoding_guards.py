@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ _WORD = re.compile(r"\w+")
 def heldout() -> tuple[list[str], list[str]]:
     spec = importlib.util.spec_from_file_location("tiny_data", ROOT / "models/recipes/tiny-ar-en/data.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     pairs = module.heldout_pairs()
     return [a for a, _ in pairs], [e for _, e in pairs]
@@ -47,6 +49,21 @@ def runaway(text: str) -> bool:
         return True
     trigrams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
     return any(trigrams.count(t) >= 3 for t in set(trigrams))
+
+
+def repeated_ngrams(n: int) -> dict[str, float]:
+    """Share of human reference sentences that repeat a word n-gram: what no_repeat_ngram_size=n
+    would forbid a model to produce."""
+    shares = {}
+    for name in ("tico19-test", "un-v1.0-devset", "tatoeba-test-v2021-08-07"):
+        lines = (SHARED / name / "ref.en").read_text(encoding="utf-8").splitlines()
+        repeated = 0
+        for line in lines:
+            words = _WORD.findall(line)
+            grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+            repeated += len(grams) != len(set(grams))
+        shares[name] = round(100 * repeated / len(lines), 1)
+    return shares
 
 
 def main() -> None:
@@ -70,14 +87,19 @@ def main() -> None:
                          "runaway": sum(map(runaway, hyp)), "sentences": len(hyp),
                          "seconds": round(time.perf_counter() - start, 1)})
             print(rows[-1], flush=True)
+    references = {n: repeated_ngrams(n) for n in (3, 4)}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "decoding_guards.json").write_text(json.dumps({"model": translator.model_id,
-                                                               "beam_size": args.beam_size, "rows": rows}, indent=2))
+    (args.out / "decoding_guards.json").write_text(json.dumps(
+        {"model": translator.model_id, "beam_size": args.beam_size, "rows": rows,
+         "references_with_repeated_word_ngram_percent": references}, indent=2))
     lines = [f"# Repetition guards, {translator.model_id}, beam {args.beam_size}", "",
              "| set | repetition_penalty | no_repeat_ngram_size | BLEU | chrF | outputs with runaway repetition |",
              "|---|---|---|---|---|---|"]
     lines += [f"| {r['set']} | {r['repetition_penalty']} | {r['no_repeat_ngram_size']} | {r['bleu']} | {r['chrf']} "
               f"| {r['runaway']} / {r['sentences']} |" for r in rows]
+    lines += ["", "Human references that repeat a word n-gram (what `no_repeat_ngram_size=n` forbids), %:", "",
+              "| n | " + " | ".join(references[3]) + " |", "|---|" + "---|" * len(references[3])]
+    lines += [f"| {n} | " + " | ".join(str(v) for v in shares.values()) + " |" for n, shares in references.items()]
     (args.out / "decoding_guards.md").write_text("\n".join(lines) + "\n")
 
 

@@ -36,13 +36,19 @@ class EngineArgs:
         "--compute-type", help="int8, int8_float32, int16, float32 (or float16 on GPU).")] = "int8"
     max_length: Annotated[Optional[int], typer.Option(
         "--max-length", min=1, help="Fixed cap on generated tokens per sentence.")] = None
+    repetition_penalty: Annotated[float, typer.Option(
+        "--repetition-penalty", min=1.0, help="Penalise tokens already generated (> 1; default off).")] = 1.0
+    no_repeat_ngram_size: Annotated[int, typer.Option(
+        "--no-repeat-ngram-size", min=0, help="Forbid repeating any n-gram of this size (0: off).")] = 0
     offline: Annotated[bool, typer.Option(
         "--offline", help="Never download a model (also: TRANSLATE_OFFLINE=1).")] = False
     models_dir: Annotated[Optional[Path], typer.Option(
         "--models-dir", help="Where models are installed (also: TRANSLATE_MODELS_DIR).")] = None
 
     def decode_options(self) -> DecodeOptions:
-        return DecodeOptions(beam_size=self.beam_size, max_length=self.max_length)
+        return DecodeOptions(beam_size=self.beam_size, max_length=self.max_length,
+                             repetition_penalty=self.repetition_penalty,
+                             no_repeat_ngram_size=self.no_repeat_ngram_size)
 
     def translator(self, quiet: bool = False) -> Translator:
         from translate.cli.progress import download_bar
