@@ -42,6 +42,8 @@ held-out side was removed from training: {removed:,} pairs (this count includes 
 own occurrences in the full Tatoeba test file).
 
 ## Training
+One command reproduces it all: `models/recipes/tiny-ar-en/build.sh --commit` (the two steps below,
+with the step count fixed at 2353).
 `PYTHONPATH=. python models/recipes/tiny-ar-en/train.py --out build/tiny-ar-en{train_flags}` then
 `PYTHONPATH=. python models/recipes/tiny-ar-en/finish.py --out build/tiny-ar-en --commit`.{stop_note}
 Seed {seed}; {steps} steps ({epochs} epochs) of about {batch_tokens} padded tokens, Adam, inverse-square-root
