@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tests.conftest import shared_file
+from conftest import shared_file
 from translate.align import AlignParams, align, split_document
 from translate.errors import TranslateError
 from translate.formats import read_pairs
