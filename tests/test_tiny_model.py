@@ -55,8 +55,17 @@ def test_catalog_entry_is_a_packaged_demo_that_resolves_offline():
     entry = models.load_catalog()["tiny-ar-en"]
     assert entry.demo and not entry.default
     path = models.resolve("tiny-ar-en", offline=True)
-    assert path.resolve() == MODEL.resolve()
+    # The copy packaged with the installed project (the checkout's own in an editable install).
+    assert path.resolve() == (models.packaged_models_root() / "tiny-ar-en").resolve()
+    assert (path / "model.bin").read_bytes() == (MODEL / "model.bin").read_bytes()
     assert sum(f.stat().st_size for f in path.iterdir()) < 25_000_000
+
+
+def test_install_copies_the_packaged_model_without_network(cli, tmp_path):
+    result = cli("models", "install", "tiny-ar-en", "--models-dir", tmp_path, "--offline")
+    assert result.exit_code == 0, result.stderr
+    assert cli("models", "path", "tiny-ar-en", "--models-dir", tmp_path).stdout.strip() == str(tmp_path / "tiny-ar-en")
+    assert models.read_metadata(tmp_path / "tiny-ar-en")["route"] == "ct2"
 
 
 def test_heldout_translations_match_their_references(translator):

@@ -8,7 +8,8 @@ A test set is given as
   the reference;
 - or a name (``tico19-test``, ``tatoeba-test-v2021-08-07``, or any folder laid out as above) looked
   up, in this order, in the directory named by ``$TRANSLATE_DATA``, then in ``../shared/data``
-  beside the repository when running from a source checkout.
+  beside the source checkout (when running from one), then in ``../shared/data`` relative to the
+  current directory (a checkout's root, with the package installed).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def data_dirs() -> list[Path]:
     checkout = Path(__file__).resolve().parents[1]
     if (checkout / "pyproject.toml").is_file():
         dirs.append(checkout.parent / "shared" / "data")
+    beside_cwd = Path.cwd().parent / "shared" / "data"
+    if beside_cwd not in dirs:
+        dirs.append(beside_cwd)
     return dirs
 
 
