@@ -101,6 +101,22 @@ def test_recovers_planted_larger_links_on_tico(coarse):
     assert sum(kind == "1-1" for kind in kinds.values()) == len(links) - 3
 
 
+@pytest.mark.parametrize("coarse", [False, True])
+def test_leaves_a_run_of_captions_unmatched(coarse):
+    ar, en = tico_document(500, 50)
+    # Captions and OCR scraps between two target sentences (as in the Text+Berg dev document):
+    # each is cheaper inside a 1-4 link than unmatched unless a joined sentence that matches
+    # nothing pays for it, and such a link pulls sentence 20 off its partner.
+    captions = ["Figure 2", "Source : WHO , 2020", "- _-", "Photo Reuters .", "Table 1", "JfV"]
+    params = AlignParams(full_cells=500, coarse_factor=4, margin=3) if coarse else AlignParams()
+    links = align(ar, en[:20] + captions + en[20:], en, params=params)
+    assert_covers(links, 50, 56)
+    got = {(link.source_ids, link.target_ids) for link in links}
+    assert {((), (j,)) for j in range(20, 26)} <= got
+    assert ((20,), (26,)) in got
+    assert sum(link.kind == "1-1" for link in links) == 50
+
+
 def test_length_method_needs_no_translation_and_mt_checks_it():
     ar, en = tico_document(0, 30)
     links = align(ar, en, method="length")

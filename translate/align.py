@@ -2,15 +2,15 @@
 
 A link joins up to 4 consecutive source sentences with up to 4 consecutive target sentences
 (1-1, 1-2, 2-1, 2-2, 1-3, 3-1, 2-3, 3-2, 3-3, 1-4, 4-1, and 1-0/0-1 for unmatched sentences,
-which pay a fixed cost each). With
-``method="mt"`` a link's cost says how little the machine translation of its source side
-resembles its target side: 1 - sqrt(cosine) of character n-gram vectors, divided, as in Vecalign,
-by the same quantity against random sentences of the other document; on a joined side each
-sentence must also resemble the other side by itself, so that a stray line is left unmatched
-rather than absorbed into its neighbour's link. A Gale-Church length term and a penalty per link
-type are added. ``method="length"`` is Gale-Church alone. Long documents are aligned
-coarse-to-fine: blocks of sentences first (on rare n-grams), then the sentences within a band
-around that path."""
+which pay a fixed cost each). With ``method="mt"`` a link's cost says how little the machine
+translation of its source side resembles its target side: 1 - sqrt(cosine) of character n-gram
+vectors, divided, as in Vecalign, by the same quantity against random sentences of the other
+document; on a joined side each sentence must also resemble the other side by itself (a mismatch
+above the cost of an unmatched sentence counts twice), so that a stray line (a caption, an OCR
+scrap) is left unmatched rather than absorbed into its neighbour's link. A Gale-Church length
+term and a penalty per link type are added. ``method="length"`` is Gale-Church alone. Long
+documents are aligned coarse-to-fine: blocks of sentences first (on rare n-grams), then the
+sentences within a band around that path."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class AlignParams:
     """The aligner's few parameters (tuned on the Text+Berg dev document only)."""
 
     unmatched_cost: float = 0.8  # per unmatched sentence (a sentence in a random link costs about 1)
-    length_weight: float = 0.05  # weight of the Gale-Church term in the MT cost
+    length_weight: float = 0.1  # weight of the Gale-Church term in the MT cost
     type_weight: float = 0.05  # weight of -log prior(link type) in the MT cost
     samples: int = 50  # random sentences per side for the normalisation
     full_cells: int = 400_000  # up to this many DP cells the search is exhaustive
@@ -215,7 +215,8 @@ class _CostModel:
         cols = band.columns()
         rows = np.arange(n + 1)[:, None]
         in_band = cols <= band.hi[:, None]
-        similarity = _Similarity(units, band, self.params.samples, self.rng) if units.x is not None else None
+        similarity = (_Similarity(units, band, self.params.samples, self.rng, self.params.unmatched_cost)
+                      if units.x is not None else None)
         x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
         y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
         costs, confidence = {}, {}
@@ -246,8 +247,10 @@ class _CostModel:
 class _Similarity:
     """The similarity cost of each link type at every band cell (see the module docstring)."""
 
-    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator):
+    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator,
+                 unmatched_cost: float):
         self.units, self.band = units, band
+        self.unmatched_cost = unmatched_cost
         n, m = units.shape
         x, y = units.x, units.y
         # Dot products of source unit r with target units dlo[r]..dlo[r]+dwidth-1: every pair
@@ -306,12 +309,21 @@ class _Similarity:
         for p in range(a if a > 1 else 0):
             part = self._row_part(p, b)
             own = np.sqrt(self.x_norm[1])[np.clip(rows - p, 0, n)]
-            total = total + (1.0 - _cosine(part, own, y_norm)) / spread
+            total = total + self._joined((1.0 - _cosine(part, own, y_norm)) / spread)
         for q in range(b if b > 1 else 0):
             part = self._column_part(q, a)
             own = np.sqrt(self.y_norm[1])[np.clip(safe_cols - q, 0, m)]
-            total = total + (1.0 - _cosine(part, x_norm, own)) / spread
+            total = total + self._joined((1.0 - _cosine(part, x_norm, own)) / spread)
         return total / 2.0
+
+    def _joined(self, mismatch: np.ndarray) -> np.ndarray:
+        """A joined sentence's share of the cost, its excess over an unmatched sentence counted twice.
+
+        Counted once (and halved with the rest), a sentence that matches nothing costs less inside
+        a link than left unmatched, and a run of captions gets spread over 1-4 links that pull the
+        real sentences off their partners.
+        """
+        return mismatch + np.maximum(mismatch - self.unmatched_cost, 0.0)
 
     def _pair(self, p: int, q: int) -> np.ndarray:
         """At every band cell (i, j): the dot product of source unit i-1-p with target unit j-1-q."""
