@@ -258,7 +258,6 @@ def _pooled(gold_docs: list[list[Link]], test_docs: list[list[Link]]) -> dict[st
 def speed() -> dict:
     """Sentences per second of the aligner alone on a ~5,000-sentence TICO-19 document."""
     tico = DATA / "tico19-test"
-    ar, en = lines(tico / "src.ar"), lines(tico / "ref.en")
     rng = random.Random(5)
     src, tgt, hyp = [], [], []
     while len(src) < 5000:  # the 19 documents, in a shuffled order each round
