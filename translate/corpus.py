@@ -228,11 +228,11 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     outdir = Path(outdir)
     say = on_message or (lambda message: None)
     stop = should_stop or (lambda: False)
+    documents, skipped = collect_inputs(inputs, outdir)  # before creating anything: inputs may be wrong
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TranslateError(f"{outdir}: cannot create the output directory ({exc.strerror})") from None
-    documents, skipped = collect_inputs(inputs, outdir)
     if not documents:
         say(f"no {' or '.join(DOCUMENT_SUFFIXES)} documents among the inputs")
     key = MemoryKey.of(engine, settings.options)
