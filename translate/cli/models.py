@@ -26,7 +26,8 @@ def list_models(models_dir: ModelsDir = None) -> None:
         entry = catalog.get(name)
         path = models.installed_path(name, models_dir)
         flags = [f for f, on in (("default", entry and entry.default), ("demo", entry and entry.demo)) if on]
-        state = f"installed  {path}" if path else "not installed"
+        where = "installed" if path and path.parent == root else "packaged"
+        state = f"{where}  {path}" if path else "not installed"
         description = entry.description if entry else "(installed from a local source)"
         suffix = f" [{', '.join(flags)}]" if flags else ""
         typer.echo(f"{name:<24} {description}{suffix}\n{'':<24} {state}")
