@@ -128,35 +128,65 @@ class Translator:
         batches of at most ``batch_size`` tokens, all submitted at once so every inter-thread works.
         """
         options = options or DecodeOptions()
-        window = window or max(64, 32 * self.inter_threads)
+        window = window or max(256, 64 * self.inter_threads)
         iterator = iter(sentences)
-        while chunk := list(itertools.islice(iterator, window)):
-            yield from self._translate_window(chunk, options, batch_size)
+        previous = None
+        while True:
+            chunk = list(itertools.islice(iterator, window))
+            # Queue the next window before collecting this one: the workers never idle at a boundary.
+            current = self._submit(chunk, options, batch_size) if chunk else None
+            if previous is not None:
+                yield from self._collect(previous)
+            if current is None:
+                return
+            previous = current
 
     def translate_text(self, sentence: str, options: DecodeOptions | None = None) -> str:
         return next(self.translate([sentence], options=options)).target
 
-    def _translate_window(self, sentences: list[str], options: DecodeOptions,
-                          batch_size: int) -> Iterator[Translation]:
-        # Each sentence becomes one or more pieces (long ones are split); pieces are translated
-        # together and joined back per sentence.
+    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int) -> _Window:
+        """Cut a window into pieces (long sentences are split) and queue their batches."""
         pieces: list[list[str]] = []
         owner: list[int] = []
         for index, sentence in enumerate(sentences):
             for tokens in self.source_pieces(sentence):
                 pieces.append(tokens)
                 owner.append(index)
-        results = self._run(pieces, options, batch_size)
-        targets: list[list[str]] = [[] for _ in sentences]
-        scores: list[list[tuple[float, int]]] = [[] for _ in sentences]
-        for index, (text, score, length) in zip(owner, results):
-            targets[index].append(text)
-            scores[index].append((score, length))
-        for sentence, texts, parts in zip(sentences, targets, scores):
+        limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
+            # a new length bucket starts a new batch, since the decoding limit is per batch.
+            if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limit[i] != limit[current[0]]):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        futures = [self._model.translate_batch(
+            [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
+            length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
+            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
+            max_input_length=0, max_decoding_length=limit[batch[0]]) for batch in batches]
+        return _Window(sentences, owner, batches, futures)
+
+    def _collect(self, window: _Window) -> Iterator[Translation]:
+        """Wait for a window's batches and join each sentence's pieces back, in input order."""
+        targets: list[list[str]] = [[] for _ in window.sentences]
+        scores: list[list[tuple[float, int]]] = [[] for _ in window.sentences]
+        for batch, futures in zip(window.batches, window.futures):
+            for i, future in zip(batch, futures):
+                result = _wait(future)
+                tokens = result.hypotheses[0]
+                targets[window.owner[i]].append(clean_target(self._target_sp.decode(tokens)))
+                scores[window.owner[i]].append((result.scores[0], max(1, len(tokens))))
+        for sentence, texts, parts in zip(window.sentences, targets, scores):
             if not texts:  # nothing to translate (empty after normalisation)
                 yield Translation(sentence, "", 0.0)
                 continue
-            total = sum(length for _, length in parts) or 1
+            total = sum(length for _, length in parts)
             score = sum(s * length for s, length in parts) / total
             yield Translation(sentence, " ".join(t for t in texts if t), score)
 
@@ -179,34 +209,15 @@ class Translator:
             out.extend(piece_tokens[i:i + limit] for i in range(0, len(piece_tokens), limit))
         return out
 
-    def _run(self, pieces: list[list[str]], options: DecodeOptions,
-             batch_size: int) -> list[tuple[str, float, int]]:
-        limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
-            # a new length bucket starts a new batch, since the decoding limit is per batch.
-            if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limit[i] != limit[current[0]]):
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
-        pending = [self._model.translate_batch(
-            [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
-            length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
-            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
-            max_input_length=0, max_decoding_length=limit[batch[0]]) for batch in batches]
-        out: list[tuple[str, float, int]] = [("", 0.0, 0)] * len(pieces)
-        for batch, futures in zip(batches, pending):
-            for i, future in zip(batch, futures):
-                result = _wait(future)
-                tokens = result.hypotheses[0]
-                text = clean_target(self._target_sp.decode(tokens))
-                out[i] = (text, result.scores[0], max(1, len(tokens)))
-        return out
+
+@dataclass
+class _Window:
+    """A window of sentences whose batches are queued: pieces map back to sentences by ``owner``."""
+
+    sentences: list[str]
+    owner: list[int]
+    batches: list[list[int]]
+    futures: list
 
 
 def _wait(future):
