@@ -2,9 +2,9 @@
 
 Each document is segmented and translated through the translation memory; its pairs are committed
 to a job state (SQLite in ``OUTDIR/.state``) together with the sha256 of the input, one transaction
-per document. Only when every document is in the state are the outputs assembled from it, in the
-order of the documents' ids, each file written atomically. A job killed at any moment therefore
-loses at most the documents in flight; run again with the same arguments, it skips the documents
+per group of documents (see ``_translate_groups``). Only when every document is in the state are
+the outputs assembled from it, in the order of the documents' ids, each file written atomically. A
+job killed at any moment therefore loses at most the group in flight; run again with the same arguments, it skips the documents
 whose hash it already holds (redoing changed ones) and rebuilds outputs identical to an
 uninterrupted run.
 """
@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,9 @@ DEFAULT_FORMATS = ("jsonl", "tmx", "moses", "tsv")
 OUTPUT_NAMES = {"jsonl": "corpus.jsonl", "tmx": "corpus.tmx", "tsv": "corpus.tsv", "json": "corpus.json",
                 "txt": "corpus.txt", "moses": "corpus"}
 REJECTED = "rejected.jsonl"
+# Documents are translated and committed in groups of at least this many sentences: enough for full
+# batches on every worker, little to redo after a kill.
+GROUP_SENTENCES = 512
 MANIFEST = "manifest.json"
 STATE_DIR = ".state"
 
@@ -166,11 +168,13 @@ class JobState:
     def hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc, sha256 FROM docs"))
 
-    def save(self, doc: str, sha256: str, paragraphs: int, pairs: list[Pair]) -> None:
-        rows = [[p.paragraph, p.sentence, *p.source_span, p.source, p.target, p.score] for p in pairs]
+    def save(self, documents: list[tuple[str, str, int, list[Pair]]]) -> None:
+        """Commit (doc, sha256, paragraphs, pairs) of several documents in one transaction."""
         with self.transaction():
-            self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
-                             (doc, sha256, paragraphs, json.dumps(rows, ensure_ascii=False)))
+            for doc, sha256, paragraphs, pairs in documents:
+                rows = [[p.paragraph, p.sentence, *p.source_span, p.source, p.target, p.score] for p in pairs]
+                self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
+                                 (doc, sha256, paragraphs, json.dumps(rows, ensure_ascii=False)))
 
     def load(self, doc: str) -> tuple[int, list[Pair]]:
         paragraphs, data = self._db.execute("SELECT paragraphs, pairs FROM docs WHERE doc = ?", (doc,)).fetchone()
@@ -242,8 +246,8 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
         if state.adopt(signature):
             say("model or options changed since the last run: translating every document again")
         done = state.hashes()
-        pending: list[_Pending] = []
         translated: list[tuple[Document, str]] = []
+        counted: list[_Pending] = []
         for document in documents:
             try:
                 text, digest = load(document)
@@ -251,16 +255,18 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
                 skipped.append(Skipped(str(document.path), str(exc)))
                 continue
             translated.append((document, digest))
-            if done.get(document.doc) != digest:
-                pending.append(_Pending(document, digest, len(split(text))))
+            counted.append(_Pending(document, digest, len(split(text))))
         for item in skipped:
             say(f"skipped {item.path}: {item.reason}")
-        if len(translated) > len(pending):
-            say(f"resuming: {len(translated) - len(pending)} of {len(translated)} documents already done")
+        fresh = {item.document.doc for item in counted if done.get(item.document.doc) != item.sha256}
+        if len(translated) > len(fresh):
+            say(f"resuming: {len(translated) - len(fresh)} of {len(translated)} documents already done")
         state.keep_only({document.doc for document, _ in translated})
+        _seed_memory(memory, key, state, [item for item in counted if item.document.doc not in fresh])
+        groups = [group for group in _groups(counted) if any(item.document.doc in fresh for item in group)]
         cached = CachedTranslator(engine, memory)
-        progress = CorpusProgress(len(pending), sum(p.sentences for p in pending))
-        _translate_pending(pending, cached, state, settings, progress, on_progress or (lambda p: None), stop)
+        progress = CorpusProgress(sum(map(len, groups)), sum(p.sentences for group in groups for p in group))
+        _translate_groups(groups, cached, state, settings, progress, on_progress or (lambda p: None), stop)
         manifest = _assemble(outdir, [d for d, _ in translated], state, engine, settings, stop)
     manifest["inputs"] = [
         {"doc": document.doc, "path": str(document.path), "sha256": digest, "bytes": document.path.stat().st_size,
@@ -268,7 +274,7 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
         for (document, digest), entry in zip(translated, manifest.pop("per_document"))]
     manifest["skipped"] = [{"path": item.path, "reason": item.reason} for item in skipped]
     counts = manifest["counts"]
-    counts.update(resumed_documents=len(translated) - len(pending), translated=cached.stats.translated,
+    counts.update(resumed_documents=len(translated) - len(fresh), translated=cached.stats.translated,
                   cache_hits=cached.stats.cache_hits)
     wall = time.monotonic() - started
     manifest["wall_time_s"] = round(wall, 3)
@@ -279,47 +285,61 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     return manifest
 
 
-def _translate_pending(pending: list[_Pending], cached: CachedTranslator, state: JobState,
-                       settings: CorpusSettings, progress: CorpusProgress,
-                       report: Callable[[CorpusProgress], None], stop: Callable[[], bool]) -> None:
-    """Translate the pending documents as one stream (good batches across small documents), and
-    commit each document as soon as its last sentence is back."""
-    queue: deque[tuple[_Pending, list]] = deque()
+def _groups(items: list[_Pending]) -> list[list[_Pending]]:
+    """Consecutive documents in groups of at least GROUP_SENTENCES sentences (fixed by the inputs alone)."""
+    groups: list[list[_Pending]] = [[]]
+    for item in items:
+        if sum(p.sentences for p in groups[-1]) >= GROUP_SENTENCES:
+            groups.append([])
+        groups[-1].append(item)
+    return [group for group in groups if group]
 
-    def sentences() -> Iterator[str]:
-        for item in pending:
+
+def _seed_memory(memory: TranslationMemory, key: MemoryKey, state: JobState, committed: list[_Pending]) -> None:
+    """Put the committed documents' translations in the memory, as an uninterrupted run would have them
+    there (a private --no-cache memory starts empty on every run)."""
+    rows = []
+    for item in committed:
+        rows += [(prepare_source(p.source), p.target, p.score) for p in state.load(item.document.doc)[1]]
+    memory.store(key, [row for row in rows if row[0]])
+
+
+def _translate_groups(groups: list[list[_Pending]], cached: CachedTranslator, state: JobState,
+                      settings: CorpusSettings, progress: CorpusProgress,
+                      report: Callable[[CorpusProgress], None], stop: Callable[[], bool]) -> None:
+    """Translate group by group, each group one memory window and one state transaction.
+
+    A killed job therefore resumes at a group boundary, and every sentence is translated in the same
+    batches as in an uninterrupted run: batched results can differ in the last bits with the batch,
+    and the outputs must come out byte for byte the same. Groups also batch across small documents.
+    """
+    report(progress)
+    for group in groups:
+        loaded = []
+        for item in group:
             text, digest = load(item.document)
             item.sha256 = digest  # the content actually translated
-            segments = split(text)
-            queue.append((item, segments))
-            yield from (s.text for s in segments)
-
-    results: list = []
-
-    def commit_finished() -> None:
-        while queue and len(results) >= len(queue[0][1]):
-            item, segments = queue.popleft()
-            done, results[:] = results[:len(segments)], results[len(segments):]
-            pairs = [Pair(source=seg.text, target=t.target, score=round(t.score, 4), doc=item.document.doc,
-                          paragraph=seg.paragraph, sentence=seg.index, source_span=(seg.start, seg.end))
-                     for seg, t in zip(segments, done)]
-            cached.flush()  # the memory first: it must hold whatever the state records as done
-            state.save(item.document.doc, item.sha256, len({s.paragraph for s in segments}), pairs)
-            progress.documents_done += 1
-            report(progress)
-
-    report(progress)
-    stream = cached.translate(sentences(), options=settings.options, batch_size=settings.batch_size)
-    with contextlib.closing(stream):  # on interruption too: the memory gets what was translated
-        for translation in stream:
+            loaded.append((item, split(text)))
+        sentences = [s.text for _, segments in loaded for s in segments]
+        results = []
+        for translation in cached.translate(sentences, options=settings.options, batch_size=settings.batch_size,
+                                            window=max(1, len(sentences))):
             if stop():
                 raise Interrupted()
             results.append(translation)
             progress.sentences_done += 1
-            commit_finished()
             if progress.sentences_done % 16 == 0:
                 report(progress)
-    commit_finished()  # documents without sentences at the end
+        documents, offset = [], 0
+        for item, segments in loaded:
+            done, offset = results[offset:offset + len(segments)], offset + len(segments)
+            pairs = [Pair(source=seg.text, target=t.target, score=round(t.score, 4), doc=item.document.doc,
+                          paragraph=seg.paragraph, sentence=seg.index, source_span=(seg.start, seg.end))
+                     for seg, t in zip(segments, done)]
+            documents.append((item.document.doc, item.sha256, len({s.paragraph for s in segments}), pairs))
+        state.save(documents)
+        progress.documents_done += len(group)
+        report(progress)
 
 
 def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: Engine,

@@ -37,7 +37,8 @@ def translate_segments(segments: list[Segment], translator: Translator, *,
                        on_sentence: Callable[[int], None] | None = None) -> Iterator[Pair]:
     """Yield one Pair per segment, in order, streaming as batches finish."""
     translations = translator.translate((s.text for s in segments), options=options, batch_size=batch_size)
-    for seg, result in zip(segments, translations):
+    # strict: run the stream to its end, where the memory stores what it translated
+    for seg, result in zip(segments, translations, strict=True):
         if on_sentence:
             on_sentence(1)
         yield Pair(source=seg.text, target=result.target, score=round(result.score, 4), doc=doc,

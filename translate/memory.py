@@ -183,29 +183,14 @@ class CachedTranslator:
         # A pool of workers (the Ray engine) says how much it needs at once to keep busy.
         self.window = window or max(1024, getattr(engine, "window", 0))
         self.stats = CacheStats()
-        self._store_every = 64  # rows per memory transaction while a window streams
-        self._unsaved: list[tuple[str, str, float]] = []
-        self._key: MemoryKey | None = None
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
-                  batch_size: int = 1024) -> Iterator[Translation]:
+                  batch_size: int = 1024, window: int | None = None) -> Iterator[Translation]:
         options = options or DecodeOptions()
         key = MemoryKey.of(self.engine, options)
-        self.flush()
-        self._key = key
         iterator = iter(sentences)
-        try:
-            while chunk := list(itertools.islice(iterator, self.window)):
-                yield from self._translate_window(chunk, key, options, batch_size)
-        finally:
-            self.flush()
-
-    def flush(self) -> None:
-        """Store every translation handed out so far; a caller that commits its own record of
-        them (the corpus job state) flushes first, so the memory never lags behind that record."""
-        if self._unsaved and self._key is not None:
-            self.memory.store(self._key, self._unsaved)
-        self._unsaved = []
+        while chunk := list(itertools.islice(iterator, window or self.window)):
+            yield from self._translate_window(chunk, key, options, batch_size)
 
     def _translate_window(self, sentences: list[str], key: MemoryKey, options: DecodeOptions,
                           batch_size: int) -> Iterator[Translation]:
@@ -213,6 +198,7 @@ class CachedTranslator:
         known = self.memory.lookup(key, (s for s in sources if s))
         misses = [s for s in dict.fromkeys(sources) if s and s not in known]
         results = self.engine.translate(misses, options=options, batch_size=batch_size)
+        new: list[tuple[str, str, float]] = []
         for sentence, source in zip(sentences, sources):
             self.stats.sentences += 1
             if not source:  # nothing to translate, as the engine itself answers
@@ -224,10 +210,10 @@ class CachedTranslator:
                 # Misses come back in first-occurrence order: the next one is this sentence's.
                 result = next(results)
                 known[source] = (result.target, result.score)
-                self._unsaved.append((source, result.target, result.score))
+                new.append((source, result.target, result.score))
                 self.stats.translated += 1
-            if len(self._unsaved) >= self._store_every:
-                self.flush()
             target, score = known[source]
             yield Translation(sentence, target, score)
-        self.flush()  # before the next window is looked up
+        # A whole window at once, before the next lookup: the memory never holds part of a window,
+        # so a window cut short (Ctrl-C, a kill) is redone later in exactly the same batches.
+        self.memory.store(key, new)
