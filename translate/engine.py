@@ -59,6 +59,10 @@ def default_threads(total: int | None = None) -> tuple[int, int]:
 
 
 LENGTH_BUCKET = 16
+# Sentences sorted and batched together. Fixed, not tied to the thread count: batched results can
+# differ in the last float bits with the batch, so the same text must always meet the same batches
+# (the Ray backend sends work in chunks of exactly this size for the same reason).
+WINDOW = 256
 
 
 def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
@@ -128,7 +132,7 @@ class Translator:
         batches of at most ``batch_size`` tokens, all submitted at once so every inter-thread works.
         """
         options = options or DecodeOptions()
-        window = window or max(256, 64 * self.inter_threads)
+        window = window or WINDOW
         iterator = iter(sentences)
         previous = None
         while True:

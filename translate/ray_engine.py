@@ -3,7 +3,8 @@
 Each actor is one worker process holding one CTranslate2 model, with as many inter-threads as the
 CPUs it reserves. Sentences go out in chunks, round the pool, and come back in input order, so the
 corpus job (and its translation memory, which stays on the driver) does not know which backend ran.
-Translations do not depend on batching (see tests/test_engine.py), so the output equals the local one.
+Each chunk is one window of the local engine (``translate.engine.WINDOW`` sentences), so every
+sentence is batched with the same others as on the local engine and the output equals the local one.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from translate.engine import DecodeOptions, Translation
+from translate.engine import WINDOW, DecodeOptions, Translation
 from translate.errors import TranslateError
 
-CHUNK = 128  # sentences per actor call: enough to batch well, small enough to spread the work
+CHUNK = WINDOW  # sentences per actor call: one local window, so the batches are the same
 
 
 class _Worker:
