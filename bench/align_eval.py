@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from translate.align import align
+from translate.aligner import align
 from translate.errors import TranslateError
 from translate.formats.links import parse_ids
 

@@ -13,11 +13,17 @@ import json
 import statistics
 import subprocess
 from dataclasses import asdict, dataclass, replace
+import sys
 from pathlib import Path
 
-from translate import marian, models, toymodels
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the toy-model writers are test helpers
+
+import marian  # noqa: E402
+import toymodels  # noqa: E402
+
+from translate import models  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data"
 BUILD = ROOT / "build" / "bench"
 ARGOS_VERSION = "1.11"

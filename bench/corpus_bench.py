@@ -41,7 +41,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from translate import marian, models, toymodels  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the toy-model writers are test helpers
+import marian  # noqa: E402
+import toymodels  # noqa: E402
+
+from translate import models  # noqa: E402
 from translate.engine import DecodeOptions, Translation, Translator  # noqa: E402
 from translate.memory import CachedTranslator, open_memory  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Sentence-boundary precision/recall/F1 of translate.segment and installable alternatives.
+"""Sentence-boundary precision/recall/F1 of translate.segmenter and installable alternatives.
 
 Run from the repo root in a venv that has the alternatives (not project dependencies):
     python -m venv /tmp/segbench-venv
@@ -27,7 +27,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from translate.segment import _abbreviations, segment, split_sentences  # noqa: E402
+from translate.segmenter import _abbreviations, segment, split_sentences  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -139,7 +139,7 @@ def hard_cases() -> list[Document]:
 
 
 def load_splitters() -> dict[str, Callable[[str], list[str]]]:
-    splitters: dict[str, Callable[[str], list[str]]] = {"translate.segment": split_sentences}
+    splitters: dict[str, Callable[[str], list[str]]] = {"translate.segmenter": split_sentences}
     try:
         import pysbd
 
@@ -239,7 +239,7 @@ def main() -> None:
     speed = throughput()
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"command": "PYTHONPATH=. /tmp/segbench-venv/bin/python bench/segment_bench.py",
-               "datasets": sizes, "results": results, "translate.segment throughput": speed}
+               "datasets": sizes, "results": results, "translate.segmenter throughput": speed}
     (RESULTS / "segment.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     report = markdown(sizes, results, speed)
     (RESULTS / "segment.md").write_text(report, encoding="utf-8")
@@ -257,7 +257,7 @@ def markdown(sizes: dict, results: dict, speed: dict) -> str:
            "  is one sentence (an English rule, independent of the Arabic splitters).",
            "- `un-v1.0 * sentences`: the UN sentence-level sets run together (every line from another document).",
            "- The sample article is scored with line breaks as paragraphs and 4 hand-checked inner sentence ends.",
-           "- The hard cases were written together with `translate.segment`, so its 1.000 there is by construction;",
+           "- The hard cases were written together with `translate.segmenter`, so its 1.000 there is by construction;",
            "  the other rows show what the alternatives get wrong on them.", "",
            "| data set | paragraphs | gold inner boundaries | characters |", "|---|---:|---:|---:|"]
     out += [f"| {ds} | {s['paragraphs']} | {s['gold_inner_boundaries']} | {s['characters']} |" for ds, s in sizes.items()]
@@ -266,7 +266,7 @@ def markdown(sizes: dict, results: dict, speed: dict) -> str:
         for ds, r in per_ds.items():
             out.append(f"| {name} | {ds} | {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | "
                        f"{r['fp']} | {r['fn']} | {r['chars_per_second']:,} |")
-    out += ["", "Throughput of `translate.segment.segment` on whole files (best of 3, one core):", ""]
+    out += ["", "Throughput of `translate.segmenter.segment` on whole files (best of 3, one core):", ""]
     out += [f"- {name}: {v['characters']:,} characters in {v['seconds']} s = **{v['chars_per_second']:,} chars/s**"
             for name, v in speed.items()]
     return "\n".join(out) + "\n"

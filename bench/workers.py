@@ -3,7 +3,7 @@ Hugging Face transformers. Prints one JSON line: sentences, tokens, load and tra
 
     python bench/workers.py {ct2,api,hf} --model DIR --input FILE [--article] [--beam N] ...
 
-Inputs are read and split into sentences (translate.segment for articles) before any timer starts,
+Inputs are read and split into sentences (translate.segmenter for articles) before any timer starts,
 so ``translate_s`` is the engine alone; the caller times the whole process from outside.
 """
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from translate.normalize import prepare_source  # noqa: E402
-from translate.segment import segment  # noqa: E402
+from translate.segmenter import segment  # noqa: E402
 
 
 def read_sentences(path: str, article: bool) -> list[str]:

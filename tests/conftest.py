@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from translate import marian, models, toymodels
+import marian
+import toymodels
+
+from translate import models
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

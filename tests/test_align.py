@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import shared_file
-from translate.align import AlignParams, align, split_document
+from translate.aligner import AlignParams, align
+from translate.document import lines
+from translate.readers import Block
 from translate.errors import TranslateError
 from translate.formats import read_pairs
 
@@ -128,8 +130,11 @@ def test_length_method_needs_no_translation_and_mt_checks_it():
         align(ar, en, en, method="bleu")
 
 
-def test_split_document_keeps_line_numbers_when_presegmented():
-    assert split_document("a b\n\n c \n", presegmented=True) == ["a b", "", "c"]
+def test_presegmented_lines_keep_line_numbers_and_offsets():
+    # Line i is sentence i (blank lines too), even when the text arrives in several blocks.
+    got = list(lines([Block("a b\r\n\n", 0), Block(" c \nd", 5)]))
+    assert [(s.text, s.line) for s in got] == [("a b", 0), ("", 1), ("c", 2), ("d", 3)]
+    assert [(s.start, s.end) for s in got if s.text] == [(0, 3), (6, 7), (9, 10)]
 
 
 def test_cli_aligns_with_source_translation_to_links_and_jsonl(cli, tmp_path):

@@ -59,11 +59,29 @@ def run_job(*args, **kwargs) -> subprocess.CompletedProcess:
 
 
 def assert_same_outputs(a: Path, b: Path) -> None:
+    """Byte for byte: for runs that batch every sentence alike (resume after a kill, Ray vs local)."""
     for name in EXACT:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     dated = [[line for line in (d / "corpus.tmx").read_text(encoding="utf-8").splitlines()
               if "creationdate=" not in line] for d in (a, b)]
     assert dated[0] == dated[1]
+
+
+def assert_close_outputs(a: Path, b: Path, tolerance: float = 0.02) -> None:
+    """Within a tolerance: for runs that batch some sentences differently (a rerun that translates
+    one changed document, jobs sharing a memory). int8 results move in the last bits with the batch,
+    so scores agree to 1e-3 and, rarely, a greedy step flips and a target differs (at most 2%)."""
+    def records(out: Path) -> dict:
+        return {(r["doc"], r["paragraph"], r["sentence"]): r for name in ("corpus.jsonl", "rejected.jsonl")
+                for r in map(json.loads, (out / name).read_text(encoding="utf-8").splitlines())}
+    left, right = records(a), records(b)
+    assert left.keys() == right.keys()
+    assert all(left[k]["source"] == right[k]["source"] for k in left)
+    same = [k for k in left if left[k]["target"] == right[k]["target"]]
+    assert len(left) - len(same) <= tolerance * len(left), len(left) - len(same)
+    for k in same:
+        if left[k]["score"] is not None:
+            assert abs(left[k]["score"] - right[k]["score"]) <= 1e-3, k
 
 
 def test_corpus_outputs_manifest_and_skipped_files(tmp_path, toy_model, cli):
@@ -89,10 +107,10 @@ def test_corpus_outputs_manifest_and_skipped_files(tmp_path, toy_model, cli):
     assert counts["sentences"] == len(pairs) + len(rejected) == sum(e["sentences"] for e in manifest["inputs"])
     assert counts["kept"] == len(pairs)
     assert counts["rejected"] == {reason: sum(r["reason"] == reason for r in rejected)
-                                  for reason in ("empty", "arabic", "identical", "repetition", "duplicate")}
+                                  for reason in ("failed", "empty", "arabic", "identical", "repetition", "duplicate")}
     # The boilerplate appears 3 times in each of 19 documents: translated once, served 56 times.
-    assert counts["translated"] == counts["unique_sentences"]
-    assert counts["cache_hits"] == counts["sentences"] - counts["unique_sentences"]
+    assert counts["translated"] == counts["unique_sentences"] == counts["this_run"]["translated"]
+    assert counts["repeats"] == counts["sentences"] - counts["unique_sentences"] and counts["memory_hits"] == 0
     assert counts["unique_sentences"] <= counts["sentences"] - 3 * 19 + 2
     # Every output holds the same kept pairs, in document order.
     assert [(p.source, p.target) for p in read_pairs(out / "corpus", "moses")] == [(p.source, p.target) for p in pairs]
@@ -108,12 +126,17 @@ def test_corpus_outputs_manifest_and_skipped_files(tmp_path, toy_model, cli):
     again = cli("corpus", inputs, "-o", out, "-m", toy_model.ct2, *FAST, "--cache", tmp_path / "m.sqlite",
                 "--skip-filter", "score,ratio")
     assert again.exit_code == 0, again.stderr
-    counts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["counts"]
-    assert counts["resumed_documents"] == 19 and counts["translated"] == 1
+    rerun = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    assert rerun["resumed_documents"] == 19 and rerun["this_run"]["translated"] == 1
+    # Totals are the whole job's, across runs: the first run's translations plus the new sentence.
+    assert rerun["translated"] == counts["translated"] + 1
+    assert rerun["this_run"]["memory_hits"] == rerun["this_run"]["sentences"] - 1
     fresh = cli("corpus", inputs, "-o", tmp_path / "fresh", "-m", toy_model.ct2, *FAST, "--no-cache",
                 "--skip-filter", "score,ratio")
     assert fresh.exit_code == 0, fresh.stderr
-    assert_same_outputs(out, tmp_path / "fresh")
+    assert "from the translation memory" not in fresh.stderr
+    # The rerun translated the changed document's new sentence in a batch of its own.
+    assert_close_outputs(out, tmp_path / "fresh")
 
 
 def test_filters_are_counted_and_switch_off(tmp_path, toy_model, cli):
@@ -130,7 +153,8 @@ def test_filters_are_counted_and_switch_off(tmp_path, toy_model, cli):
     off = ["--skip-filter", "score,ratio,repetition,arabic,duplicate,empty,identical"]
     assert cli("corpus", inputs, "-o", tmp_path / "none", *common, *off).exit_code == 0
     manifest = json.loads((tmp_path / "none" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["counts"]["kept"] == manifest["counts"]["sentences"] and manifest["filters"]["enabled"] == []
+    assert manifest["counts"]["kept"] == manifest["counts"]["sentences"]
+    assert manifest["filters"]["enabled"] == ["failed"]  # never switched off: such a pair has no translation
     bad = cli("corpus", inputs, "-o", tmp_path / "x", *common, "--skip-filter", "spelling")
     assert bad.exit_code != 0 and "spelling" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -211,7 +235,8 @@ def test_two_jobs_share_one_memory_at_the_same_time(tmp_path, toy_model):
     assert [job.wait(timeout=300) for job in jobs] == [0, 0], [job.stderr.read() for job in jobs]
     for part in ("PubMed", "Wikipedia"):
         run_job([inputs / part, inputs / "wiki"], tmp_path / f"{part}-alone", toy_model.ct2, "--no-cache")
-        assert_same_outputs(tmp_path / part, tmp_path / f"{part}-alone")
+        # Some sentences came from the other job's batches: equal within the tolerance only.
+        assert_close_outputs(tmp_path / part, tmp_path / f"{part}-alone")
     db = sqlite3.connect(cache)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     unique = {prepare for part in ("PubMed", "Wikipedia")
@@ -249,3 +274,4 @@ def test_ray_engine_gives_the_local_output(tmp_path, toy_model):
     assert_same_outputs(tmp_path / "local", tmp_path / "ray")
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["translated"] == manifest["counts"]["unique_sentences"]
+    assert manifest["engine"] == "RayTranslator"

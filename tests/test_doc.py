@@ -7,7 +7,7 @@ import json
 import pytest
 
 from translate.formats import read_pairs
-from translate.segment import segment
+from translate.segmenter import segment
 
 from conftest import SAMPLE
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from translate.engine import DecodeOptions, MAX_INPUT_TOKENS, Translator, default_threads, max_decoding_length
+from translate.engine import DecodeOptions, Translator, default_threads, max_decoding_length, max_input_tokens
 from translate.normalize import clean_target, prepare_source
 
 from conftest import SAMPLE
@@ -36,7 +36,7 @@ def test_batching_order_and_threads_do_not_change_output(toy_model, translator, 
     for inter, intra in ((1, 1), (1, 2), (2, 1)):
         other = Translator(toy_model.ct2, inter_threads=inter, intra_threads=intra)
         assert [t.target for t in other.translate(SENTENCES, options=options)] == expected
-    alone = [translator.translate_text(s, options) for s in SENTENCES[:3]]
+    alone = [translator.translate_sentence(s, options).target for s in SENTENCES[:3]]
     assert alone == expected[:3]
 
 
@@ -46,17 +46,31 @@ def test_results_carry_source_and_normalised_score(translator):
     assert all(r.score < 0 for r in results)
 
 
-def test_empty_input_gives_empty_translation(translator):
-    assert [t.target for t in translator.translate(["", "  \u200f ", SENTENCES[0]], options=GREEDY)][:2] == ["", ""]
+def test_text_without_arabic_is_passed_through_unscored(translator):
+    inputs = ["", "  \u200f ", "Hello world.", "https://example.org/a?b=1", "١٢٣ 456", SENTENCES[0]]
+    results = list(translator.translate(inputs, options=GREEDY))
+    assert [(r.target, r.score, r.tokens) for r in results[:-1]] == [(s, None, 0) for s in inputs[:-1]]
+    assert results[-1].score is not None and results[-1].tokens > 0
+
+
+def test_limits_come_from_the_models_position_table(translator):
+    assert translator.positions == 2048  # CTranslate2's Marian converter writes this table
+    assert Translator("tiny-ar-en").positions == 512  # a Hugging Face checkpoint's max_position_embeddings
+    assert translator.max_input_tokens == max_input_tokens(2048) == 256
+    assert max_input_tokens(512) == 240 and max_input_tokens(None) == 256
+    # The length-tied limit of the longest piece still fits in the decoder's positions.
+    assert max_decoding_length(240) <= 511 and max_decoding_length(256) > 511
+    assert max_decoding_length(600, positions=512) == 511 == max_decoding_length(4, cap=9000, positions=512)
 
 
 def test_long_sentence_is_split_never_truncated(translator):
     long = "، ".join(SENTENCES) * 2  # far over the model's input limit, no sentence end inside
     tokens = translator.tokenize(long)
-    assert len(tokens) > 2 * MAX_INPUT_TOKENS
+    limit = translator.max_input_tokens
+    assert len(tokens) > 4 * limit
     pieces = translator.source_pieces(long)
-    assert len(pieces) >= 3
-    assert all(len(p) < MAX_INPUT_TOKENS for p in pieces)  # room left for </s>
+    assert len(pieces) >= 5
+    assert all(len(p) < limit for p in pieces)  # room left for </s>
     # Every source token is translated exactly once: the pieces put together are the whole input.
     assert sum(len(p) for p in pieces) == len(tokens)
     result = next(translator.translate([long], options=DecodeOptions(beam_size=1, max_length=4)))
@@ -64,13 +78,13 @@ def test_long_sentence_is_split_never_truncated(translator):
 
 
 def test_generation_is_bounded_by_source_length(translator):
-    # A random-weight model never stops by itself: the length guard must stop it.
+    # A random-weight model never stops by itself: the length guard must stop it. Generated tokens
+    # are counted as the model produced them (re-tokenising the text can give a different count).
     short = "الأمم المتحدة"
     result = next(translator.translate([short], options=DecodeOptions(beam_size=1)))
-    produced = len(translator._target_sp.encode(result.target))
-    assert produced <= max_decoding_length(len(translator.tokenize(short)) + 1)
+    assert 0 < result.tokens <= max_decoding_length(len(translator.tokenize(short)) + 1)
     capped = next(translator.translate([short], options=DecodeOptions(beam_size=1, max_length=3)))
-    assert len(translator._target_sp.encode(capped.target)) <= 3
+    assert 0 < capped.tokens <= 3
 
 
 def test_default_threads_prefer_parallel_batches():

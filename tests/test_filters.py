@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from translate.errors import TranslateError
+from translate.errors import TranslateError, flag_style
 from translate.filters import FILTERS, FilterConfig, PairFilter, arabic_share, has_runaway_repetition, length_ratio
 from translate.records import Pair
 
 GOOD = Pair("تضم منظمة التعاون الإسلامي 57 دولة عضوا.", "The OIC has 57 member states.", score=-0.4)
 CASES = {
+    "failed": Pair("قال إن الوضع خطير.", "", error="No position encodings are defined for positions >= 512"),
     "empty": Pair(" \u200f\u0640 ", "", score=0.0),
     "arabic": Pair("The meeting was held in Geneva.", "The meeting was held in Geneva .", score=-0.2),
     "ratio": Pair("السلام عليكم ورحمة الله وبركاته", "Peace be upon you, and the mercy of God and His blessings, "
@@ -31,12 +32,18 @@ def test_each_rule_rejects_its_case_and_keeps_a_good_pair():
 
 def test_switched_off_rules_let_pairs_through():
     for reason, pair in CASES.items():
+        if reason == "failed":
+            continue
         # An empty source has no Arabic either: the next rule catches it.
         assert PairFilter(FilterConfig.without({reason})).reason(pair) == ("arabic" if reason == "empty" else None)
     keep_all = PairFilter(FilterConfig.without({"duplicate"}))
     assert [keep_all.reason(GOOD) for _ in range(3)] == [None, None, None]
-    with pytest.raises(TranslateError, match="--skip-filter spelling: unknown filter"):
+    with pytest.raises(TranslateError, match="skip_filter='spelling': unknown filter") as error:
         FilterConfig.without({"spelling"})
+    assert error.value.render(flag_style).startswith("--skip-filter spelling: unknown filter")
+    # A pair the model could not translate has nothing to keep: that rule cannot be switched off.
+    with pytest.raises(TranslateError, match="unknown filter"):
+        FilterConfig.without({"failed"})
 
 
 def test_thresholds():

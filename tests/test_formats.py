@@ -68,8 +68,8 @@ def expected(fmt: str, pairs: list[Pair]) -> list[Pair]:
             for p in pairs
         ]
     if fmt == "tsv":
-        return [Pair(_without(p.source, _not_plain), _without(p.target, _not_plain), p.score, sentence=i)
-                for i, p in enumerate(pairs)]
+        return [Pair(_without(p.source, _not_plain), _without(p.target, _not_plain), p.score, sentence=i,
+                     confidence=p.confidence) for i, p in enumerate(pairs)]
     if fmt == "moses":
         return [Pair(_one_line(p.source), _one_line(p.target), sentence=i) for i, p in enumerate(pairs)]
     if fmt == "links":
@@ -213,7 +213,7 @@ def test_links_need_alignment_ids(tmp_path):
     ("jsonl", '[1, 2]\n', r"bad\.jsonl: line 1: expected a JSON object"),
     ("json", '{"meta": {},\n "segments": [\n{"source": "a"\n', r"bad\.json: not valid JSON at line 4"),
     ("json", '{"meta": {}}', r'bad\.json: expected a JSON object with a "segments" list'),
-    ("tsv", "a\tb\tc\td\n", r"bad\.tsv: line 1: expected 3 tab-separated fields"),
+    ("tsv", "a\tb\t1\t2\te\n", r"bad\.tsv: line 1: expected 3 tab-separated fields"),
     ("tsv", "a\tb\t0.5\na\tb\thigh\n", r"bad\.tsv: line 2: score 'high' is not a number"),
     ("links", "[0]:[0]\n0-0\n", r"bad\.links: line 2: expected a link"),
 ])

@@ -87,8 +87,11 @@ EXPECTED = {
               "tmx-bomb": "declares XML entities", "tmx-broken": "line", "jsonl-broken": "line 2"},
     "align": {"missing": NO_FILE, "directory": IS_DIR, "bad-utf8": OFFSET, "utf16-no-bom": NUL,
               "nul": NUL, "png": BINARY},
-    # A corpus job skips a document it cannot read (listed in the manifest and on stderr) and goes on.
-    "corpus": {"missing": "no such file or directory"},
+    # A corpus job skips a document it cannot read (listed in the manifest and on stderr) and goes on;
+    # with nothing left to translate it stops before creating anything.
+    "corpus": {"missing": "no such file or directory", "directory": "no documents", "bad-utf8": OFFSET,
+               "utf16-no-bom": NUL, "nul": NUL, "png": BINARY, "tmx-xxe": "no documents",
+               "tmx-bomb": "no documents", "tmx-broken": "no documents", "jsonl-broken": "no documents"},
     "models install": {"missing": "no such file", "directory": "not a Marian/OPUS-MT"},
 }
 NOT_A_ZIP = "not a valid zip archive"

@@ -67,16 +67,21 @@ def test_cached_translation_equals_the_model_and_translates_each_sentence_once(t
     assert [t.source for t in got] == stream
     assert [(t.target, t.score) for t in got[:len(SENTENCES)]] == expected
     assert [(t.target, t.score) for t in got[len(SENTENCES):-2]] == expected[:5] + expected[:1]
-    assert [t.target for t in got[-2:]] == ["", ""]
+    assert [(t.target, t.score) for t in got[-2:]] == [("", None), ("  ", None)]  # passed through
     assert len(engine.seen) == len(set(engine.seen)) == len(set(SENTENCES))
     assert cached.stats.translated == len(set(SENTENCES))
-    assert cached.stats.cache_hits == 6 + len(SENTENCES) - len(set(SENTENCES))
+    # Found again, in this window or a stored one of the same job: repeats, not memory hits.
+    assert cached.stats.repeats == 6 + len(SENTENCES) - len(set(SENTENCES)) and cached.stats.memory_hits == 0
 
     # A later job with the same model and options asks the model nothing.
     engine.seen.clear()
     with open_memory(tmp_path / "m.sqlite") as memory:
-        again = list(CachedTranslator(engine, memory).translate(stream, options=FAST))
-        assert again == got and engine.seen == []
+        later = CachedTranslator(engine, memory)
+        again = list(later.translate(stream, options=FAST))
+        # Tokens count the model's work: none for an answer from the memory.
+        assert [(t.source, t.target, t.score) for t in again] == [(t.source, t.target, t.score) for t in got]
+        assert engine.seen == [] and not any(t.tokens for t in again)
+        assert later.stats.memory_hits == len(stream) - 2 and later.stats.translated == later.stats.repeats == 0
         # Other decoding options are another key: translated again.
         list(CachedTranslator(engine, memory).translate(SENTENCES[:3], options=DecodeOptions(1, 4)))
         assert engine.seen == SENTENCES[:3]

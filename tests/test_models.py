@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from translate import models, toymodels
+import toymodels
+
+from translate import models
 from translate.engine import DecodeOptions, Translator
 from translate.errors import ModelNotFound, TranslateError
 from translate.textio import sha256_file

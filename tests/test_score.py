@@ -1,4 +1,4 @@
-"""`translate score` and translate.score: every number must be sacrebleu's on the same input."""
+"""`translate score` and translate.scoring: every number must be sacrebleu's on the same input."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from conftest import shared_file
 from translate.errors import TranslateError
 from translate.formats import open_writer
 from translate.records import Pair
-from translate.score import compare, corpus_scores, read_segments, sentence_scores
+from translate.scoring import compare, corpus_scores, read_segments, sentence_scores
 
 LEADERBOARD = "system-outputs/opus-mt-tc-big-ar-en"
 

@@ -1,4 +1,4 @@
-"""Tests for translate.segment: the hard-case table, real documents and invariants."""
+"""Tests for translate.segmenter: the hard-case table, real documents and invariants."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translate.segment import Segment, segment, split_long, split_sentences
+from translate.segmenter import Segment, segment, split_long, split_sentences
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"

@@ -22,18 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import translate
-from translate.document import split
-from translate.engine import DecodeOptions
-from translate.errors import TranslateError
+from translate import readers
+from translate.db import connect, transaction
+from translate.document import run_metadata, segments, translate_segments
+from translate.engine import DecodeOptions, Engine
+from translate.errors import TranslateError, param
 from translate.filters import FilterConfig, PairFilter
 from translate.formats import open_writer
 from translate.formats._records import dumps, to_record
-from translate.memory import CachedTranslator, Engine, MemoryKey, TranslationMemory, connect
+from translate.memory import CachedTranslator, MemoryKey, TranslationMemory
 from translate.normalize import prepare_source
 from translate.records import Pair
-from translate.textio import atomic_write, read_text, sha256_file
+from translate.segmenter import Segment
+from translate.textio import atomic_write, sha256_file
 
-DOCUMENT_SUFFIXES = (".txt", ".md")
 DEFAULT_FORMATS = ("jsonl", "tmx", "moses", "tsv")
 # File name per format in OUTDIR; moses writes corpus.ar and corpus.en.
 OUTPUT_NAMES = {"jsonl": "corpus.jsonl", "tmx": "corpus.tmx", "tsv": "corpus.tsv", "json": "corpus.json",
@@ -68,6 +70,7 @@ class CorpusSettings:
     filters: FilterConfig = field(default_factory=FilterConfig)
     options: DecodeOptions = field(default_factory=DecodeOptions)
     batch_size: int = 1024
+    presegmented: bool = False  # every input line is one sentence
 
 
 @dataclass
@@ -84,22 +87,24 @@ def parse_formats(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
     unknown = [name for name in names if name not in OUTPUT_NAMES]
     if unknown or not names:
-        raise TranslateError(f"--formats {text}: choose from {', '.join(OUTPUT_NAMES)}")
+        raise TranslateError(f"{param('formats', text)}: choose from {', '.join(OUTPUT_NAMES)}")
     return names
 
 
 def collect_inputs(inputs: Iterable[str | Path], outdir: Path) -> tuple[list[Document], list[Skipped]]:
-    """Documents (.txt, .md) from files and directories (recursively), sorted by id; the rest skipped.
+    """Documents from files and directories (recursively), sorted by id; the rest skipped.
 
-    A directory's documents are named by their path inside it; a file given by itself by its name.
-    The output directory is never read as input.
+    A document is a file some reader takes: by its suffix (``readers.document_suffixes()``), or,
+    without a suffix, by its content. A directory's documents are named by their path inside it; a
+    file given by itself by its name. The output directory is never read as input.
     """
     found: dict[str, Document] = {}
     skipped: list[Skipped] = []
+    suffixes = readers.document_suffixes()
 
     def add(doc: str, path: Path) -> None:
-        if not path.name.lower().endswith(DOCUMENT_SUFFIXES):
-            skipped.append(Skipped(str(path), f"not a {' or '.join(DOCUMENT_SUFFIXES)} file"))
+        if not (path.suffix.lower() in suffixes or (not path.suffix and readers.sniff_file(path))):
+            skipped.append(Skipped(str(path), f"not a document ({', '.join(suffixes)}, or text without a suffix)"))
         elif doc in found:
             raise TranslateError(f"{path}: document id {doc!r} also names {found[doc].path}; "
                                  "give the inputs as one directory or rename one")
@@ -126,10 +131,10 @@ def collect_inputs(inputs: Iterable[str | Path], outdir: Path) -> tuple[list[Doc
     return [found[doc] for doc in sorted(found)], skipped
 
 
-def load(document: Document) -> tuple[str, str]:
-    """(text, sha256) of a document; unreadable or undecodable input raises TranslateError."""
-    text = read_text(document.path)
-    return text, sha256_file(document.path)
+def load(document: Document, presegmented: bool = False) -> tuple[list[Segment], str]:
+    """(sentences, sha256) of a document; unreadable or undecodable input raises TranslateError."""
+    found = list(segments(readers.read_document(document.path), presegmented))
+    return found, sha256_file(document.path)
 
 
 class JobState:
@@ -153,6 +158,7 @@ class JobState:
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, sha256 TEXT NOT NULL, "
                          "paragraphs INTEGER NOT NULL, pairs TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
 
     def adopt(self, signature: dict) -> bool:
         """Make ``signature`` (model, options) the job's; a different one discards all documents."""
@@ -160,44 +166,43 @@ class JobState:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()
         if row and row[0] == value:
             return False
-        with self.transaction():
+        with transaction(self._db):
             self._db.execute("DELETE FROM docs")
+            self._db.execute("DELETE FROM stats")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (value,))
         return row is not None
 
     def hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc, sha256 FROM docs"))
 
-    def save(self, documents: list[tuple[str, str, int, list[Pair]]]) -> None:
-        """Commit (doc, sha256, paragraphs, pairs) of several documents in one transaction."""
-        with self.transaction():
+    def save(self, documents: list[tuple[str, str, int, list[Pair]]], counts: dict[str, int]) -> None:
+        """Commit (doc, sha256, paragraphs, pairs) of several documents in one transaction, and add
+        ``counts`` to the job's running totals (so a resumed job reports the whole job's work)."""
+        with transaction(self._db):
             for doc, sha256, paragraphs, pairs in documents:
-                rows = [[p.paragraph, p.sentence, *p.source_span, p.source, p.target, p.score] for p in pairs]
+                rows = [[p.paragraph, p.sentence, *p.source_span, p.source, p.target, p.score, p.line, p.error]
+                        for p in pairs]
                 self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                                  (doc, sha256, paragraphs, json.dumps(rows, ensure_ascii=False)))
+            for key, value in counts.items():
+                self._db.execute("INSERT INTO stats VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                                 "value = value + excluded.value", (key, value))
+
+    def totals(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT key, value FROM stats"))
 
     def load(self, doc: str) -> tuple[int, list[Pair]]:
         paragraphs, data = self._db.execute("SELECT paragraphs, pairs FROM docs WHERE doc = ?", (doc,)).fetchone()
         pairs = [Pair(source=source, target=target, score=score, doc=doc, paragraph=paragraph,
-                      sentence=sentence, source_span=(start, end))
-                 for paragraph, sentence, start, end, source, target, score in json.loads(data)]
+                      sentence=sentence, source_span=(start, end), line=line, error=error)
+                 for paragraph, sentence, start, end, source, target, score, line, error in json.loads(data)]
         return paragraphs, pairs
 
     def keep_only(self, docs: set[str]) -> None:
         """Forget documents that are no longer among the inputs."""
         gone = set(self.hashes()) - docs
-        with self.transaction():
+        with transaction(self._db):
             self._db.executemany("DELETE FROM docs WHERE doc = ?", ((doc,) for doc in gone))
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         self._db.close()
@@ -225,7 +230,8 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     """Run (or resume) a corpus job and return its manifest (also written to OUTDIR/manifest.json).
 
     ``should_stop`` is polled between sentences and records: when it returns True the job raises
-    ``Interrupted`` with its state committed and no output file half-written.
+    ``Interrupted`` with its state committed and no output file half-written. Inputs without any
+    document raise ``TranslateError`` before anything is created.
     """
     settings = settings or CorpusSettings()
     started = time.monotonic()
@@ -233,29 +239,34 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     say = on_message or (lambda message: None)
     stop = should_stop or (lambda: False)
     documents, skipped = collect_inputs(inputs, outdir)  # before creating anything: inputs may be wrong
+    translated: list[tuple[Document, str]] = []
+    counted: list[_Pending] = []
+    for document in documents:
+        try:
+            found, digest = load(document, settings.presegmented)
+        except TranslateError as exc:
+            skipped.append(Skipped(str(document.path), str(exc)))
+            continue
+        translated.append((document, digest))
+        counted.append(_Pending(document, digest, len(found)))
+    if not translated:
+        reasons = "; ".join(f"{item.path}: {item.reason}" for item in skipped[:3])
+        raise TranslateError(f"no documents to translate in {', '.join(map(str, inputs))}"
+                             + (f" ({reasons})" if reasons else ""))
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TranslateError(f"{outdir}: cannot create the output directory ({exc.strerror})") from None
-    if not documents:
-        say(f"no {' or '.join(DOCUMENT_SUFFIXES)} documents among the inputs")
     key = MemoryKey.of(engine, settings.options)
-    signature = {"model_id": key.model_id, "options": key.options, "tool_version": translate.__version__}
+    signature = {"model_id": key.model_id, "options": key.options, "presegmented": settings.presegmented,
+                 "tool_version": translate.__version__}
     with JobState(outdir / STATE_DIR) as state:
         _remove_partial_outputs(outdir)
+        # The manifest is written last: a directory that has one holds the outputs of that run only.
+        (outdir / MANIFEST).unlink(missing_ok=True)
         if state.adopt(signature):
             say("model or options changed since the last run: translating every document again")
         done = state.hashes()
-        translated: list[tuple[Document, str]] = []
-        counted: list[_Pending] = []
-        for document in documents:
-            try:
-                text, digest = load(document)
-            except TranslateError as exc:
-                skipped.append(Skipped(str(document.path), str(exc)))
-                continue
-            translated.append((document, digest))
-            counted.append(_Pending(document, digest, len(split(text))))
         for item in skipped:
             say(f"skipped {item.path}: {item.reason}")
         fresh = {item.document.doc for item in counted if done.get(item.document.doc) != item.sha256}
@@ -268,14 +279,17 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
         progress = CorpusProgress(sum(map(len, groups)), sum(p.sentences for group in groups for p in group))
         _translate_groups(groups, cached, state, settings, progress, on_progress or (lambda p: None), stop)
         manifest = _assemble(outdir, [d for d, _ in translated], state, engine, settings, stop)
+        totals = state.totals()
     manifest["inputs"] = [
         {"doc": document.doc, "path": str(document.path), "sha256": digest, "bytes": document.path.stat().st_size,
          "paragraphs": entry["paragraphs"], "sentences": entry["sentences"]}
         for (document, digest), entry in zip(translated, manifest.pop("per_document"))]
     manifest["skipped"] = [{"path": item.path, "reason": item.reason} for item in skipped]
-    counts = manifest["counts"]
-    counts.update(resumed_documents=len(translated) - len(fresh), translated=cached.stats.translated,
-                  cache_hits=cached.stats.cache_hits)
+    this_run = {"translated": cached.stats.translated, "memory_hits": cached.stats.memory_hits,
+                "repeats": cached.stats.repeats, "sentences": cached.stats.sentences}
+    manifest["counts"].update(resumed_documents=len(translated) - len(fresh),
+                              **{name: totals.get(name, 0) for name in ("translated", "memory_hits", "repeats")},
+                              this_run=this_run)
     wall = time.monotonic() - started
     manifest["wall_time_s"] = round(wall, 3)
     manifest["throughput"] = {"sentences_per_s": round(cached.stats.sentences / wall, 2) if wall else None,
@@ -300,8 +314,9 @@ def _seed_memory(memory: TranslationMemory, key: MemoryKey, state: JobState, com
     there (a private --no-cache memory starts empty on every run)."""
     rows = []
     for item in committed:
-        rows += [(prepare_source(p.source), p.target, p.score) for p in state.load(item.document.doc)[1]]
-    memory.store(key, [row for row in rows if row[0]])
+        rows += [(prepare_source(p.source), p.target, p.score) for p in state.load(item.document.doc)[1]
+                 if p.score is not None and p.error is None]
+    memory.store(key, rows)
 
 
 def _translate_groups(groups: list[list[_Pending]], cached: CachedTranslator, state: JobState,
@@ -317,37 +332,32 @@ def _translate_groups(groups: list[list[_Pending]], cached: CachedTranslator, st
     for group in groups:
         loaded = []
         for item in group:
-            text, digest = load(item.document)
-            item.sha256 = digest  # the content actually translated
-            loaded.append((item, split(text)))
-        sentences = [s.text for _, segments in loaded for s in segments]
-        results = []
-        for translation in cached.translate(sentences, options=settings.options, batch_size=settings.batch_size,
-                                            window=max(1, len(sentences))):
+            found, item.sha256 = load(item.document, settings.presegmented)  # the content actually translated
+            loaded.append((item, found))
+        items = [(item.document.doc, seg) for item, found in loaded for seg in found]
+        before = (cached.stats.translated, cached.stats.memory_hits, cached.stats.repeats)
+        pairs: dict[str, list[Pair]] = {item.document.doc: [] for item, _ in loaded}
+        for pair in translate_segments(items, cached, options=settings.options, batch_size=settings.batch_size,
+                                       window=max(1, len(items))):
             if stop():
                 raise Interrupted()
-            results.append(translation)
+            pairs[pair.doc].append(pair)
             progress.sentences_done += 1
             if progress.sentences_done % 16 == 0:
                 report(progress)
-        documents, offset = [], 0
-        for item, segments in loaded:
-            done, offset = results[offset:offset + len(segments)], offset + len(segments)
-            pairs = [Pair(source=seg.text, target=t.target, score=round(t.score, 4), doc=item.document.doc,
-                          paragraph=seg.paragraph, sentence=seg.index, source_span=(seg.start, seg.end))
-                     for seg, t in zip(segments, done)]
-            documents.append((item.document.doc, item.sha256, len({s.paragraph for s in segments}), pairs))
-        state.save(documents)
+        after = (cached.stats.translated, cached.stats.memory_hits, cached.stats.repeats)
+        counts = dict(zip(("translated", "memory_hits", "repeats"), (b - a for a, b in zip(before, after))))
+        state.save([(item.document.doc, item.sha256, len({s.paragraph for s in found}), pairs[item.document.doc])
+                    for item, found in loaded], counts)
         progress.documents_done += len(group)
         report(progress)
 
 
 def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: Engine,
               settings: CorpusSettings, stop: Callable[[], bool]) -> dict:
-    """Write every output from the state, in document order; each file appears whole or not at all."""
-    meta = {"model": getattr(engine, "model_name", ""), "model_id": engine.model_id, "tool": "translate",
-            "tool_version": translate.__version__, "options": settings.options.as_dict(),
-            "compute_type": engine.compute_type}
+    """Write every output from the state, in document order; each file appears whole or not at all,
+    and outputs of formats this run does not write (an earlier run's) are removed."""
+    meta = run_metadata(engine, settings.options)
     inputs = tuple(str(d.path) for d in documents)
     pair_filter = PairFilter(settings.filters)
     unique: set[bytes] = set()
@@ -372,13 +382,14 @@ def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: 
                 kept += 1
                 for writer in writers:
                     writer.write(pair)
-    outputs = [f"{OUTPUT_NAMES[fmt]}.{lang}" for fmt in settings.formats if fmt == "moses" for lang in ("ar", "en")]
-    outputs += [OUTPUT_NAMES[fmt] for fmt in settings.formats if fmt != "moses"]
+    outputs = _output_files(settings.formats)
+    for name in set(_output_files(OUTPUT_NAMES)) - set(outputs):
+        (outdir / name).unlink(missing_ok=True)
     return {
         "tool": "translate", "tool_version": translate.__version__,
         "engine": type(engine).__name__, "model": meta["model"], "model_id": meta["model_id"],
         "compute_type": meta["compute_type"],
-        "options": meta["options"], "batch_size": settings.batch_size,
+        "options": meta["options"], "batch_size": settings.batch_size, "presegmented": settings.presegmented,
         "filters": settings.filters.as_dict(), "outputs": sorted(outputs) + [REJECTED],
         "counts": {"documents": len(documents), "paragraphs": sum(d["paragraphs"] for d in per_document),
                    "sentences": sentences, "unique_sentences": len(unique), "kept": kept,
@@ -387,10 +398,16 @@ def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: 
     }
 
 
+def _output_files(formats: Iterable[str]) -> list[str]:
+    """The file names the formats write in OUTDIR (moses writes two)."""
+    return [name for fmt in formats
+            for name in ((f"{OUTPUT_NAMES[fmt]}.ar", f"{OUTPUT_NAMES[fmt]}.en") if fmt == "moses"
+                         else (OUTPUT_NAMES[fmt],))]
+
+
 def _remove_partial_outputs(outdir: Path) -> None:
     """Temporary files of outputs a killed run was writing (atomic_write's ``.NAME.*.part``)."""
-    names = [REJECTED, MANIFEST, *(OUTPUT_NAMES[f] for f in OUTPUT_NAMES if f != "moses"), "corpus.ar", "corpus.en"]
-    for name in names:
+    for name in [REJECTED, MANIFEST, *_output_files(OUTPUT_NAMES)]:
         for part in outdir.glob(f".{name}.*.part"):
             part.unlink(missing_ok=True)
 

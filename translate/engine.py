@@ -9,22 +9,40 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, asdict
 from pathlib import Path
+from typing import Protocol
 
 from translate import models
 from translate.errors import TranslateError
-from translate.normalize import clean_target, prepare_source
+from translate.normalize import clean_target, needs_translation, prepare_source
 from translate.textio import sha256_file
 
-# OPUS-MT models were trained on inputs of at most 512 positions; longer inputs are split, never cut.
-MAX_INPUT_TOKENS = 512
 EOS = "</s>"
+# The longest piece of a sentence sent at once, whatever the position table allows: OPUS-MT models
+# were trained on sentences far shorter, and cut at a clause a long sentence translates better.
+MAX_PIECE_TOKENS = 256
 
 
 @dataclass(frozen=True)
 class Translation:
     source: str
     target: str
-    score: float  # length-normalised log-probability of the target
+    # Length-normalised log-probability of the target; None when the model was not asked (no
+    # Arabic in the source: empty text, numbers, English, URLs are passed through unchanged).
+    score: float | None
+    tokens: int = 0  # target tokens the model generated
+    error: str | None = None  # why the model failed on this sentence (target is then empty)
+
+
+class Engine(Protocol):
+    """What the pipeline, the translation memory and the corpus need of a translation engine
+    (the local ``Translator``, the Ray pool, the server's batcher)."""
+
+    model_name: str
+    model_id: str
+    compute_type: str
+
+    def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
+                  batch_size: int = 1024) -> Iterator[Translation]: ...
 
 
 @dataclass(frozen=True)
@@ -65,18 +83,33 @@ LENGTH_BUCKET = 16
 WINDOW = 256
 
 
-def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
-    """Generated-token limit for one sentence: a fixed cap if given, else a margin over its length.
+def max_decoding_length(source_tokens: int, cap: int | None = None, positions: int | None = None) -> int:
+    """Generated-token limit for one sentence: a fixed cap if given, else a margin over its length,
+    never past the decoder's ``positions`` (the start token takes the first).
 
     Runaway repetition is then bounded by the source: English output of OPUS-MT rarely exceeds
     1.5× the Arabic token count, so 2× + 10 leaves room while stopping loops early. The length is
     rounded up to a bucket so that sentences of similar length can share a batch (CTranslate2 takes
     one limit per batch) while each sentence's limit, and so its output, never depends on the batch.
     """
-    if cap:
-        return cap
-    bucket = -(-source_tokens // LENGTH_BUCKET) * LENGTH_BUCKET
-    return min(2 * bucket + 10, 2 * MAX_INPUT_TOKENS)
+    if not cap:
+        bucket = -(-source_tokens // LENGTH_BUCKET) * LENGTH_BUCKET
+        cap = 2 * bucket + 10
+    return min(cap, positions - 1) if positions else cap
+
+
+def max_input_tokens(positions: int | None) -> int:
+    """The longest piece (tokens with </s>) whose length-tied decoding limit fits in ``positions``,
+    at most MAX_PIECE_TOKENS.
+
+    Longer sentences are cut into pieces of this size, so a translation is never cut short by the
+    decoder's position table: 240 tokens with the 512 positions of Hugging Face Marian models (the
+    Marian route's converter writes 2048).
+    """
+    if not positions:
+        return MAX_PIECE_TOKENS
+    fits = (positions - 1 - 10) // 2 // LENGTH_BUCKET * LENGTH_BUCKET
+    return max(LENGTH_BUCKET, min(MAX_PIECE_TOKENS, fits))
 
 
 class Translator:
@@ -111,6 +144,9 @@ class Translator:
         # Models converted from Marian append </s> themselves; those from Hugging Face expect it.
         config = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
         self._eos = [] if config.get("add_source_eos") else [EOS]
+        # The position tables bound both the input and the generated length (512 for OPUS-MT).
+        self.positions = models.max_positions(self.model_dir)
+        self.max_input_tokens = max_input_tokens(self.positions)
 
     @property
     def model_id(self) -> str:
@@ -145,8 +181,17 @@ class Translator:
                 return
             previous = current
 
-    def translate_text(self, sentence: str, options: DecodeOptions | None = None) -> str:
-        return next(self.translate([sentence], options=options)).target
+    def translate_sentence(self, sentence: str, options: DecodeOptions | None = None) -> Translation:
+        """One sentence as it is (no segmentation): its translation and score."""
+        return next(self.translate([sentence], options=options))
+
+    def translate_text(self, text: str, options: DecodeOptions | None = None, *, batch_size: int = 1024) -> str:
+        """Segment ``text``, translate every sentence and return the English as `translate text`
+        prints it: sentences of a paragraph joined by a space, paragraphs by a blank line."""
+        from translate.document import translate_document
+        from translate.formats.txt import render
+
+        return render(translate_document(text, self, options=options, batch_size=batch_size))
 
     def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int) -> _Window:
         """Cut a window into pieces (long sentences are split) and queue their batches."""
@@ -156,7 +201,7 @@ class Translator:
             for tokens in self.source_pieces(sentence):
                 pieces.append(tokens)
                 owner.append(index)
-        limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
+        limit = [max_decoding_length(len(p) + 1, options.max_length, self.positions) for p in pieces]
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
         batches: list[list[int]] = []
         current: list[int] = []
@@ -169,42 +214,68 @@ class Translator:
             current.append(i)
         if current:
             batches.append(current)
-        futures = [self._model.translate_batch(
-            [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
+        window = _Window(sentences, owner, batches, [], pieces, limit, options)
+        window.futures = [self._run([pieces[i] for i in batch], window, limit[batch[0]], asynchronous=True)
+                          for batch in batches]
+        return window
+
+    def _run(self, pieces: list[list[str]], window: _Window, limit: int, asynchronous: bool) -> list:
+        options = window.options
+        return self._model.translate_batch(
+            [piece + self._eos for piece in pieces], asynchronous=asynchronous, beam_size=options.beam_size,
             length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
-            max_input_length=0, max_decoding_length=limit[batch[0]]) for batch in batches]
-        return _Window(sentences, owner, batches, futures)
+            max_input_length=0, max_decoding_length=limit)
+
+    def _results(self, window: _Window, batch: list[int], futures: list) -> list:
+        """A batch's results; if the batch fails, each piece alone, a failure standing as its message."""
+        try:
+            return [_wait(future) for future in futures]
+        except (RuntimeError, ValueError):
+            pass
+        results: list = []
+        for i in batch:
+            try:
+                results += self._run([window.pieces[i]], window, window.limits[i], asynchronous=False)
+            except (RuntimeError, ValueError) as exc:
+                results.append(str(exc) or type(exc).__name__)
+        return results
 
     def _collect(self, window: _Window) -> Iterator[Translation]:
         """Wait for a window's batches and join each sentence's pieces back, in input order."""
         targets: list[list[str]] = [[] for _ in window.sentences]
         scores: list[list[tuple[float, int]]] = [[] for _ in window.sentences]
+        errors: dict[int, str] = {}
         for batch, futures in zip(window.batches, window.futures):
-            for i, future in zip(batch, futures):
-                result = _wait(future)
+            for i, result in zip(batch, self._results(window, batch, futures)):
+                if isinstance(result, str):
+                    errors[window.owner[i]] = result
+                    continue
                 tokens = result.hypotheses[0]
                 targets[window.owner[i]].append(clean_target(self._target_sp.decode(tokens)))
-                scores[window.owner[i]].append((result.scores[0], max(1, len(tokens))))
-        for sentence, texts, parts in zip(window.sentences, targets, scores):
-            if not texts:  # nothing to translate (empty after normalisation)
-                yield Translation(sentence, "", 0.0)
+                scores[window.owner[i]].append((result.scores[0], len(tokens)))
+        for index, (sentence, texts, parts) in enumerate(zip(window.sentences, targets, scores)):
+            if index in errors:
+                yield Translation(sentence, "", None, error=errors[index])
                 continue
-            total = sum(length for _, length in parts)
-            score = sum(s * length for s, length in parts) / total
-            yield Translation(sentence, " ".join(t for t in texts if t), score)
+            if not texts:  # nothing for the model: passed through as it is
+                yield Translation(sentence, sentence, None)
+                continue
+            generated = sum(length for _, length in parts)
+            score = sum(s * max(1, length) for s, length in parts) / sum(max(1, length) for _, length in parts)
+            yield Translation(sentence, " ".join(t for t in texts if t), score, generated)
 
     def source_pieces(self, sentence: str) -> list[list[str]]:
         """The sentence as SentencePiece tokens, split into pieces the model accepts (no truncation)."""
         text = prepare_source(sentence)
-        if not text:
+        if not needs_translation(text):
             return []
         tokens = self._source_sp.encode(text, out_type=str)
-        if len(tokens) < MAX_INPUT_TOKENS:
+        limit = self.max_input_tokens - 1  # room for </s>
+        if len(tokens) <= limit:
             return [tokens]
-        from translate.segment import split_long
+        from translate.segmenter import split_long
 
-        limit = MAX_INPUT_TOKENS - 1  # room for </s>
         count = lambda piece: len(self._source_sp.encode(piece))  # noqa: E731
         out = []
         for piece in split_long(text, limit, count):
@@ -222,6 +293,9 @@ class _Window:
     owner: list[int]
     batches: list[list[int]]
     futures: list
+    pieces: list[list[str]]
+    limits: list[int]
+    options: DecodeOptions
 
 
 def _wait(future):

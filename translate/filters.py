@@ -12,11 +12,12 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from translate.errors import TranslateError
+from translate.errors import TranslateError, param
 from translate.normalize import prepare_source
 from translate.records import Pair
 
 FILTERS = {
+    "failed": "the model could not translate the sentence",
     "empty": "source empty or whitespace only",
     "arabic": "too little Arabic script in the source",
     "ratio": "source and target lengths too different",
@@ -43,10 +44,12 @@ class FilterConfig:
 
     @classmethod
     def without(cls, names: set[str], **thresholds) -> FilterConfig:
-        unknown = set(names) - set(FILTERS)
+        """All filters but ``names``; "failed" always stays (such a pair has no translation)."""
+        optional = [name for name in FILTERS if name != "failed"]
+        unknown = set(names) - set(optional)
         if unknown:
-            raise TranslateError(f"--skip-filter {', '.join(sorted(unknown))}: unknown filter; "
-                                 f"choose from {', '.join(FILTERS)}")
+            raise TranslateError(f"{param('skip_filter', ','.join(sorted(unknown)))}: unknown filter; "
+                                 f"choose from {', '.join(optional)}")
         return cls(enabled=frozenset(FILTERS) - set(names), **thresholds)
 
     def as_dict(self) -> dict:
@@ -91,6 +94,8 @@ class PairFilter:
 
     def _fails(self, name: str, pair: Pair) -> bool:
         source, target, config = prepare_source(pair.source), pair.target.strip(), self.config
+        if name == "failed":
+            return pair.error is not None
         if name == "empty":
             return not source
         if name == "arabic":

@@ -12,6 +12,7 @@ primary key makes concurrent stores of the same sentence harmless.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -19,16 +20,15 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import platformdirs
 
-from translate.engine import DecodeOptions, Translation
-from translate.errors import TranslateError
-from translate.normalize import prepare_source
+from translate.db import connect, transaction
+from translate.engine import DecodeOptions, Engine, Translation
+from translate.errors import TranslateError, param
+from translate.normalize import needs_translation, prepare_source
 
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 60.0
 _LOOKUP_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's parameter limit
 
 _SCHEMA = """
@@ -43,38 +43,10 @@ CREATE TABLE IF NOT EXISTS translations (
 """
 
 
-class Engine(Protocol):
-    model_id: str
-    compute_type: str
-
-    def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
-                  batch_size: int = 1024) -> Iterator[Translation]: ...
-
-
 def default_path() -> Path:
     """``$TRANSLATE_CACHE_DIR/memory.sqlite``, else the user cache directory's."""
     base = os.environ.get("TRANSLATE_CACHE_DIR") or platformdirs.user_cache_dir("translate", appauthor=False)
     return Path(base) / "memory.sqlite"
-
-
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout.
-
-    Shared by the memory and the corpus job state; errors become one-line TranslateErrors.
-    """
-    name = str(path)
-    try:
-        if name != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        if name != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
-            # In WAL mode NORMAL survives a killed process (only a power cut may lose the last commits).
-            db.execute("PRAGMA synchronous = NORMAL")
-    except (sqlite3.Error, OSError) as exc:
-        raise TranslateError(f"{name}: cannot open database ({exc})") from None
-    return db
 
 
 @dataclass(frozen=True)
@@ -100,10 +72,11 @@ class TranslationMemory:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
+        self.persistent = self.path != ":memory:"
         try:
             self._db = connect(path)
         except TranslateError as exc:
-            raise TranslateError(f"{exc}; choose another file with --cache, or --no-cache") from None
+            raise TranslateError(f"{exc}; choose another file with {param('cache')}, or {param('no_cache')}") from None
         try:
             self._db.execute(_SCHEMA)
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -111,7 +84,7 @@ class TranslationMemory:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION:
                 raise TranslateError(f"{self.path}: translation memory of schema version {version}, "
-                                     f"expected {SCHEMA_VERSION}; use another --cache file")
+                                     f"expected {SCHEMA_VERSION}; use another {param('cache')} file")
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise TranslateError(f"{self.path}: not a usable translation memory ({exc})") from None
@@ -134,13 +107,8 @@ class TranslationMemory:
         rows = [(key.model_id, key.options, source, target, score) for source, target, score in items]
         if not rows:
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self._db):
             self._db.executemany("INSERT OR IGNORE INTO translations VALUES (?, ?, ?, ?, ?)", rows)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
@@ -159,14 +127,21 @@ def open_memory(path: str | Path | None = None, enabled: bool = True) -> Transla
     """The memory at ``path`` (default: ``default_path()``), or a private in-memory one if disabled."""
     if not enabled:
         return TranslationMemory(":memory:")
+    if path is not None and not Path(path).parent.is_dir():
+        raise TranslateError(f"{param('cache', path)}: directory {Path(path).parent} does not exist")
     return TranslationMemory(path or default_path())
+
+
+def _digest(source: str) -> int:
+    return int.from_bytes(hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
 @dataclass
 class CacheStats:
     sentences: int = 0  # sentences asked for
     translated: int = 0  # unique sentences the model translated
-    cache_hits: int = 0  # sentences answered from the memory or by an earlier repeat, without the model
+    memory_hits: int = 0  # sentences found in a persistent memory (translated by an earlier job)
+    repeats: int = 0  # sentences translated earlier in this job (or its own committed part)
 
 
 class CachedTranslator:
@@ -183,6 +158,7 @@ class CachedTranslator:
         # A pool of workers (the Ray engine) says how much it needs at once to keep busy.
         self.window = window or max(1024, getattr(engine, "window", 0))
         self.stats = CacheStats()
+        self._mine: set[int] = set()  # digests of the sources this object translated
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
                   batch_size: int = 1024, window: int | None = None) -> Iterator[Translation]:
@@ -195,25 +171,31 @@ class CachedTranslator:
     def _translate_window(self, sentences: list[str], key: MemoryKey, options: DecodeOptions,
                           batch_size: int) -> Iterator[Translation]:
         sources = [prepare_source(s) for s in sentences]
-        known = self.memory.lookup(key, (s for s in sources if s))
-        misses = [s for s in dict.fromkeys(sources) if s and s not in known]
+        known = {source: Translation(source, target, score)
+                 for source, (target, score) in self.memory.lookup(key, filter(needs_translation, sources)).items()}
+        # Found in a persistent memory and not translated by this job: a hit; else a repeat.
+        stored = {s for s in known if _digest(s) not in self._mine} if self.memory.persistent else set()
+        misses = [s for s in dict.fromkeys(sources) if needs_translation(s) and s not in known]
         results = self.engine.translate(misses, options=options, batch_size=batch_size)
         new: list[tuple[str, str, float]] = []
         for sentence, source in zip(sentences, sources):
             self.stats.sentences += 1
-            if not source:  # nothing to translate, as the engine itself answers
-                yield Translation(sentence, "", 0.0)
+            if not needs_translation(source):  # passed through, as the engine itself answers
+                yield Translation(sentence, sentence, None)
                 continue
-            if source in known:
-                self.stats.cache_hits += 1
+            if source in stored:
+                self.stats.memory_hits += 1
+            elif source in known:
+                self.stats.repeats += 1
             else:
                 # Misses come back in first-occurrence order: the next one is this sentence's.
-                result = next(results)
-                known[source] = (result.target, result.score)
-                new.append((source, result.target, result.score))
+                known[source] = result = next(results)
                 self.stats.translated += 1
-            target, score = known[source]
-            yield Translation(sentence, target, score)
+                self._mine.add(_digest(source))
+                if result.error is None:  # a failure is not kept: a later run tries again
+                    new.append((source, result.target, result.score))
+            hit = known[source]
+            yield Translation(sentence, hit.target, hit.score, hit.tokens, hit.error)
         # A whole window at once, before the next lookup: the memory never holds part of a window,
         # so a window cut short (Ctrl-C, a kill) is redone later in exactly the same batches.
         self.memory.store(key, new)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import tempfile
 import urllib.error
 import urllib.request
@@ -76,6 +77,53 @@ def offline_requested(flag: bool = False) -> bool:
 
 def is_model_dir(path: Path) -> bool:
     return (path / "model.bin").is_file()
+
+
+def max_positions(model_dir: Path) -> int | None:
+    """The model's own position limit: the rows of its position-encoding tables (512 for OPUS-MT),
+    read from the variable headers of ``model.bin``; None when it has no table (or an unknown layout).
+    """
+    try:
+        with open(Path(model_dir) / "model.bin", "rb") as handle:
+            shapes = _variable_shapes(handle)
+    except (OSError, struct.error, UnicodeDecodeError, ValueError):
+        return None
+    rows = [shape[0] for name, shape in shapes.items() if name.endswith("position_encodings/encodings") and shape]
+    return min(rows) if rows else None
+
+
+def _variable_shapes(handle) -> dict[str, tuple[int, ...]]:
+    """Name → shape of every variable in a CTranslate2 model.bin (format version 4 and later)."""
+    def unpack(fmt: str) -> tuple:
+        size = struct.calcsize(fmt)
+        data = handle.read(size)
+        if len(data) != size:
+            raise ValueError("truncated model.bin")
+        return struct.unpack(fmt, data)
+
+    def string() -> str:
+        (length,) = unpack("<H")
+        return handle.read(length).rstrip(b"\0").decode("utf-8")
+
+    (version,) = unpack("<I")
+    if version < 4:
+        raise ValueError(f"model.bin format {version}")
+    string()  # the model spec's name
+    unpack("<I")  # its revision
+    (count,) = unpack("<I")
+    shapes: dict[str, tuple[int, ...]] = {}
+    for _ in range(count):
+        name = string()
+        (rank,) = unpack("<B")
+        shapes[name] = unpack(f"<{rank}I")
+        _dtype, size = unpack("<BI")
+        handle.seek(size, os.SEEK_CUR)
+    (aliases,) = unpack("<I")
+    for _ in range(aliases):
+        alias, name = string(), string()
+        if name in shapes:
+            shapes[alias] = shapes[name]
+    return shapes
 
 
 def read_metadata(model_dir: Path) -> dict:
@@ -251,7 +299,7 @@ def convert_hf(src: str | Path, out: str | Path, quantization: str = "int8") -> 
         import transformers  # noqa: F401
     except ImportError:
         raise TranslateError("the Hugging Face route needs torch and transformers: "
-                             "pip install 'translate[hf]'") from None
+                             "pip install 'translate-ar-en[hf]'") from None
     src = Path(src)
     _require_spm(src)
     try:

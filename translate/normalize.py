@@ -30,3 +30,14 @@ def prepare_source(text: str) -> str:
 def clean_target(text: str) -> str:
     """Undo the HTML escaping older OPUS-MT models learned from their data (&apos; &quot; &amp;)."""
     return html.unescape(text) if "&" in text else text
+
+
+# Arabic-script letters (the blocks of Arabic, its supplements and presentation forms).
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff"
+                            "\u0750-\u077f\u08a0-\u08c9\ufb50-\ufdfb\ufe70-\ufefc]")
+
+
+def needs_translation(text: str) -> bool:
+    """Whether ``text`` holds Arabic script. Text without any (English, numbers, URLs, code) is
+    passed through as it is: an Arabic→English model can only garble it."""
+    return _ARABIC_LETTER.search(text) is not None

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from translate.engine import WINDOW, DecodeOptions, Translation
-from translate.errors import TranslateError
+from translate.errors import TranslateError, param
 
 CHUNK = WINDOW  # sentences per actor call: one local window, so the batches are the same
 
@@ -32,9 +32,9 @@ class _Worker:
     def identity(self) -> tuple[str, str]:
         return self.translator.model_id, self.translator.model_name
 
-    def translate(self, sentences: list[str], options: dict, batch_size: int) -> list[tuple[str, float]]:
+    def translate(self, sentences: list[str], options: dict, batch_size: int) -> list[tuple]:
         results = self.translator.translate(sentences, options=DecodeOptions(**options), batch_size=batch_size)
-        return [(r.target, r.score) for r in results]
+        return [(r.target, r.score, r.tokens, r.error) for r in results]
 
 
 class RayTranslator:
@@ -51,7 +51,8 @@ class RayTranslator:
         try:
             import ray
         except ImportError:
-            raise TranslateError("--engine ray: Ray is not installed; pip install 'translate[ray]'") from None
+            raise TranslateError(f"{param('engine', 'ray')}: Ray is not installed; "
+                                 "pip install 'translate-ar-en[ray]'") from None
         from translate import models
 
         self._ray = ray
@@ -60,7 +61,7 @@ class RayTranslator:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
                      logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise TranslateError(f"--ray-address {address}: cannot join the Ray cluster ({exc})") from None
+            raise TranslateError(f"{param('ray_address', address)}: cannot join the Ray cluster ({exc})") from None
         cpus = int(ray.cluster_resources().get("CPU", 1))
         count = workers or max(1, cpus // cpus_per_worker)
         actor = ray.remote(num_cpus=min(cpus_per_worker, cpus))(_Worker)
@@ -102,8 +103,8 @@ class RayTranslator:
         results = ActorPool(self._actors).map(
             lambda actor, chunk: actor.translate.remote(chunk, options_dict, batch_size), chunks)
         for chunk, translated in zip(chunks, results):
-            for sentence, (target, score) in zip(chunk, translated):
-                yield Translation(sentence, target, score)
+            for sentence, fields in zip(chunk, translated):
+                yield Translation(sentence, *fields)
 
     def close(self) -> None:
         for actor in self._actors:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from translate.errors import TranslateError
-from translate.score import DEFAULT_METRICS, CorpusScore, corpus_scores, pair_format, read_segments
+from translate.scoring import DEFAULT_METRICS, CorpusScore, corpus_scores, pair_format, read_segments
 
 ENV_DATA = "TRANSLATE_DATA"
 SOURCE_FILE, REFERENCE_FILE = "src.ar", "ref.en"

@@ -11,16 +11,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from translate.cli.app import app
+from translate.cli.app import command
 from translate.cli.options import EngineArgs, engine_options
+from translate.cli.progress import say
 from translate.cli.score import METRICS_HELP, WIDTH_HELP
 from translate.records import Pair
-from translate.score import pair_format, parse_metrics
+from translate.scoring import pair_format, parse_metrics
 from translate.testsets import ENV_DATA, Evaluation, evaluate, load
 from translate.textio import atomic_write
 
 
-@app.command("eval")
+@command("eval")
 @engine_options
 def eval_(
     testset: Annotated[str, typer.Argument(
@@ -41,13 +42,13 @@ def eval_(
     """Translate a test set and score it against its references (sacrebleu)."""
     names = parse_metrics(metrics)
     data = load(testset)
-    translator = engine.translator(quiet=as_json)
+    translator = engine.translator()
     count = min(limit or len(data.sources), len(data.sources))
-    typer.echo(f"translating {count} segments of {data.name} with {translator.model_name}...", err=True)
+    say(f"translating {count} segments of {data.name} with {translator.model_name}...")
     start = time.perf_counter()
     result = evaluate(data, translator, metrics=names, limit=limit, confidence=confidence,
                       options=engine.decode_options(), batch_size=engine.batch_size)
-    typer.echo(f"translated and scored in {time.perf_counter() - start:.1f} s", err=True)
+    say(f"translated and scored in {time.perf_counter() - start:.1f} s")
     if output:
         _write(output, result)
     if as_json:

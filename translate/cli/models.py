@@ -8,14 +8,14 @@ from typing import Annotated, Optional
 import typer
 
 from translate import models
-from translate.cli.app import models_app
-from translate.cli.progress import download_bar
+from translate.cli.app import command, models_app
+from translate.cli.progress import download_bar, say
 
 ModelsDir = Annotated[Optional[Path], typer.Option(
     "--models-dir", help="Where models are installed (also: TRANSLATE_MODELS_DIR).")]
 
 
-@models_app.command("list")
+@command("list", group=models_app)
 def list_models(models_dir: ModelsDir = None) -> None:
     """Show catalog models and what is installed."""
     root = models.models_dir(models_dir)
@@ -31,10 +31,10 @@ def list_models(models_dir: ModelsDir = None) -> None:
         description = entry.description if entry else "(installed from a local source)"
         suffix = f" [{', '.join(flags)}]" if flags else ""
         typer.echo(f"{name:<24} {description}{suffix}\n{'':<24} {state}")
-    typer.echo(f"models directory: {root}", err=True)
+    say(f"models directory: {root}")
 
 
-@models_app.command()
+@command(group=models_app)
 def install(
     name: Annotated[str, typer.Argument(help="Catalog name, or a new name when --from is given.")],
     source: Annotated[Optional[str], typer.Option(
@@ -43,23 +43,22 @@ def install(
     force: Annotated[bool, typer.Option("--force", help="Reinstall over an installed model.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Never download (also: TRANSLATE_OFFLINE=1).")] = False,
     models_dir: ModelsDir = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Download (or read), verify and convert a model with CTranslate2, then install it."""
-    with download_bar(quiet) as progress:
+    with download_bar() as progress:
         path = models.install(name, source, directory=models_dir, quantization=quantization, force=force,
                               progress=progress, offline=offline)
-    typer.echo(f"installed {name} in {path}", err=True)
+    say(f"installed {name} in {path}")
 
 
-@models_app.command()
+@command(group=models_app)
 def remove(name: str, models_dir: ModelsDir = None) -> None:
     """Delete an installed model."""
     path = models.remove(name, models_dir)
-    typer.echo(f"removed {name} from {path.parent}", err=True)
+    say(f"removed {name} from {path.parent}")
 
 
-@models_app.command()
+@command(group=models_app)
 def path(name: str, models_dir: ModelsDir = None) -> None:
     """Print the directory of an installed (or packaged) model."""
     found = models.installed_path(name, models_dir)

@@ -1,4 +1,4 @@
-"""Engine options shared by every command that translates, declared once.
+"""Options shared by several commands, declared once.
 
 No `from __future__ import annotations` here: Typer reads these annotations at run time.
 """
@@ -13,7 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from translate.cli import progress
 from translate.engine import DecodeOptions, Translator
+from translate.errors import TranslateError, param
 
 
 # The translation memory options of `translate doc` and `translate corpus`.
@@ -22,6 +24,26 @@ CacheOption = Annotated[Optional[Path], typer.Option(
 NoCacheOption = Annotated[bool, typer.Option(
     "--no-cache", help="Neither read nor add to the translation memory.")]
 
+
+@dataclass
+class CommonArgs:
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or messages.")] = False
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False
+
+    def apply(self) -> None:
+        # --debug is read by translate.cli.main before the command runs.
+        if self.quiet:
+            progress.set_quiet()
+
+
+@dataclass
+class InputArgs:
+    encoding: Annotated[Optional[str], typer.Option(
+        "--encoding", help="Text encoding of the input, e.g. cp1256 (default: UTF-8, or UTF-16 with a "
+                           "byte-order mark).")] = None
+    input_format: Annotated[Optional[str], typer.Option(
+        "--input-format", help="Read the input as this kind of document (default: from its name or "
+                               "content).")] = None
 
 
 @dataclass
@@ -50,30 +72,49 @@ class EngineArgs:
                              repetition_penalty=self.repetition_penalty,
                              no_repeat_ngram_size=self.no_repeat_ngram_size)
 
-    def translator(self, quiet: bool = False) -> Translator:
-        from translate.cli.progress import download_bar
-
-        with download_bar(quiet) as progress:
+    def translator(self) -> Translator:
+        with progress.download_bar() as report:
             return Translator(self.model, compute_type=self.compute_type, threads=self.threads,
-                              models_dir=self.models_dir, offline=self.offline, progress=progress)
+                              models_dir=self.models_dir, offline=self.offline, progress=report)
 
 
-def engine_options(command):
-    """Add the EngineArgs options to a Typer command and pass them to it as ``engine``."""
-    names = [f.name for f in fields(EngineArgs)]
-    hints = {f.name: f.type for f in fields(EngineArgs)}
-    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(EngineArgs, name),
-                               annotation=EngineArgs.__annotations__[name]) for name in names]
-    signature = inspect.signature(command)
-    resolved = typing.get_type_hints(command, include_extras=True)  # the command may use string annotations
-    kept = [p.replace(annotation=resolved.get(p.name, p.annotation))
-            for p in signature.parameters.values() if p.name != "engine"]
+def check_choice(name: str, value: str, choices: typing.Iterable[str], what: str) -> str:
+    """Refuse ``value`` unless it is one of ``choices`` (before any work starts)."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise TranslateError(f"{param(name, value)}: {what} is one of {', '.join(choices)}")
+    return value
 
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        engine = EngineArgs(**{name: kwargs.pop(name) for name in names})
-        return command(*args, engine=engine, **kwargs)
 
-    wrapper.__signature__ = signature.replace(parameters=kept + extra)
-    wrapper.__annotations__ = {k: v for k, v in resolved.items() if k != "engine"} | hints
-    return wrapper
+def _inject(cls, keyword: typing.Optional[str]):
+    """A decorator that adds the options of dataclass ``cls`` to a Typer command and passes them to
+    it as one ``keyword`` argument (or, with ``keyword`` None, applies them and passes nothing)."""
+    names = [f.name for f in fields(cls)]
+    hints = {f.name: f.type for f in fields(cls)}
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        resolved = typing.get_type_hints(command, include_extras=True)  # commands may use string annotations
+        kept = [p.replace(annotation=resolved.get(p.name, p.annotation))
+                for p in signature.parameters.values() if p.name != keyword]
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(cls, name),
+                                   annotation=cls.__annotations__[name]) for name in names]
+
+        @functools.wraps(command)
+        def wrapper(*args, **kwargs):
+            value = cls(**{name: kwargs.pop(name) for name in names})
+            if keyword is None:
+                value.apply()
+                return command(*args, **kwargs)
+            return command(*args, **{keyword: value}, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=kept + extra)
+        wrapper.__annotations__ = {k: v for k, v in resolved.items() if k != keyword} | hints
+        return wrapper
+
+    return decorate
+
+
+engine_options = _inject(EngineArgs, "engine")
+input_options = _inject(InputArgs, "reading")
+with_common_options = _inject(CommonArgs, None)

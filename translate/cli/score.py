@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 
-from translate.cli.app import app
+from translate.cli.app import command
 from translate.errors import TranslateError
-from translate.score import (
+from translate.scoring import (
     TESTS, Comparison, CorpusScore, SentenceScore, check_lengths, compare, corpus_scores,
     parse_metrics, read_segments, sentence_scores,
 )
@@ -18,7 +18,7 @@ METRICS_HELP = "Comma-separated: bleu, chrf, chrf++, ter."
 WIDTH_HELP = "Decimals shown for scores, as sacrebleu's --width (JSON keeps full precision)."
 
 
-@app.command()
+@command()
 def score(
     hypotheses: list[str] = typer.Argument(
         ..., metavar="HYPOTHESIS...",

@@ -7,18 +7,23 @@ from typing import Annotated
 
 import typer
 
-from translate.cli.app import app
-from translate.segment import segment as split_segments
-from translate.textio import read_text
+from translate.cli.app import command
+from translate.cli.options import InputArgs, input_options
+from translate.document import segments
+from translate.readers import read_document
 
 
-@app.command()
+@command()
+@input_options
 def segment(
-    source: Annotated[str, typer.Argument(help="Text file to segment, or - for standard input.")] = "-",
+    source: Annotated[str, typer.Argument(help="Document to segment, or - for standard input.")] = "-",
+    *,
+    reading: InputArgs,
 ) -> None:
     """Split Arabic text into sentences: one per line, a blank line between paragraphs."""
     paragraph = None
-    for seg in split_segments(read_text(source)):
+    document = read_document(source, input_format=reading.input_format, encoding=reading.encoding)
+    for seg in segments(document):
         if paragraph is not None and seg.paragraph != paragraph:
             sys.stdout.write("\n")
         # A sentence never holds a line break, so each one is exactly one output line.

@@ -27,7 +27,15 @@ _EXTENSIONS = {
     ".tsv": "tsv", ".ar": "moses", ".en": "moses", ".links": "links",
 }
 
-__all__ = ["FORMATS", "Writer", "guess_format", "open_writer", "read_pairs"]
+__all__ = ["FORMATS", "Writer", "guess_format", "open_writer", "read_pairs", "writable_formats"]
+
+# What each command cannot write: links need alignment ids, plain text drops the source side.
+_NOT_FOR = {"doc": {"links"}, "corpus": {"links"}, "align": {"txt"}}
+
+
+def writable_formats(command: str) -> tuple[str, ...]:
+    """The output formats of ``command`` (doc, align, corpus)."""
+    return tuple(name for name in FORMATS if name not in _NOT_FOR.get(command, ()))
 
 
 def guess_format(path: str | Path) -> str:

@@ -48,6 +48,9 @@ def to_record(pair: Pair) -> dict[str, Any]:
             record[key] = [int(i) for i in ids]
     if pair.confidence is not None:
         record["confidence"] = _number(pair.confidence)
+    for key in ("line", "error"):
+        if getattr(pair, key) is not None:
+            record[key] = getattr(pair, key)
     return record
 
 
@@ -85,6 +88,8 @@ def from_record(record: Any, where: str) -> Pair:
         _check(_is_int(record.get(key, 0)), where, key, "an integer")
     _check(isinstance(record.get("doc", ""), str), where, "doc", "a string")
     _check(record.get("link") is None or isinstance(record["link"], str), where, "link", "a string")
+    _check(record.get("error") is None or isinstance(record["error"], str), where, "error", "a string")
+    _check(record.get("line") is None or _is_int(record["line"]), where, "line", "an integer")
     span = _ints(record.get("source_span"), where, "source_span", length=2)
     return Pair(
         source=record["source"],
@@ -98,4 +103,6 @@ def from_record(record: Any, where: str) -> Pair:
         source_ids=_ints(record.get("source_ids"), where, "source_ids"),
         target_ids=_ints(record.get("target_ids"), where, "target_ids"),
         confidence=None if record.get("confidence") is None else float(record["confidence"]),
+        line=record.get("line"),
+        error=record.get("error"),
     )

@@ -22,13 +22,15 @@ __all__ = ["Segment", "segment", "split_sentences", "split_long"]
 
 @dataclass(frozen=True)
 class Segment:
-    """One sentence: ``text == original[start:end]``; ``index`` counts within its paragraph."""
+    """One sentence: ``text == original[start:end]``; ``index`` counts within its paragraph;
+    ``line`` is the input line of a pre-segmented sentence (one sentence per line)."""
 
     text: str
     start: int
     end: int
     paragraph: int
     index: int
+    line: int | None = None
 
 
 # Paragraphs: runs of characters without a line break (the characters str.splitlines uses).

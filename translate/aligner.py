@@ -20,9 +20,10 @@ from typing import Sequence
 
 import numpy as np
 
-from translate.errors import TranslateError
+from translate.engine import DecodeOptions, Engine
+from translate.errors import TranslateError, param
 from translate.records import Pair
-from translate.segment import split_sentences
+from translate.segmenter import Segment
 from translate.similarity import Vectors, gale_church_cost, pair_dots, rare_features, vectorize
 
 METHODS = ("mt", "length")
@@ -70,19 +71,24 @@ class Link:
 
 
 def align(source: Sequence[str], target: Sequence[str], translation: Sequence[str] | None = None,
-          *, method: str = "mt", params: AlignParams = AlignParams()) -> list[Link]:
-    """Align two sentence lists; ``translation[i]`` translates ``source[i]`` into the target language.
+          *, method: str = "mt", params: AlignParams = AlignParams(), translator: Engine | None = None,
+          options: DecodeOptions | None = None) -> list[Link]:
+    """Align two sentence lists; ``translation[i]`` translates ``source[i]`` into the target language
+    (with ``translator`` instead, the source is translated here, with ``options``).
 
     Every sentence of both sides is in exactly one link, and links are in document order.
     """
     if method not in METHODS:
-        raise TranslateError(f"--method {method}: unknown method, choose from {', '.join(METHODS)}")
+        raise TranslateError(f"{param('method', method)}: unknown method, choose from {', '.join(METHODS)}")
     if method == "mt":
+        if translation is None and translator is not None:
+            translation = [t.target for t in translator.translate(source, options=options)]
         if translation is None:
-            raise TranslateError("method mt: needs a translation of the source sentences")
+            raise TranslateError(f"{param('method', 'mt')}: needs a {param('translation')} of the source "
+                                 f"sentences or a {param('translator')}")
         if len(translation) != len(source):
             raise TranslateError(
-                f"source translation: {len(translation)} lines for {len(source)} source sentences")
+                f"{param('translation')}: {len(translation)} lines for {len(source)} source sentences")
     src_len = np.array([len(s) for s in source], dtype=np.float64)
     tgt_len = np.array([len(s) for s in target], dtype=np.float64)
     ratio = (tgt_len.sum() + 1.0) / (src_len.sum() + 1.0)
@@ -100,23 +106,25 @@ def align(source: Sequence[str], target: Sequence[str], translation: Sequence[st
     return links
 
 
-def split_document(text: str, presegmented: bool = False) -> list[str]:
-    """The sentences of a document: the project's splitter, or one per line (line i is sentence i)."""
-    if presegmented:
-        lines = text.split("\n")
-        return [line.strip() for line in (lines[:-1] if lines and lines[-1] == "" else lines)]
-    return split_sentences(text)
+def to_pairs(links: Sequence[Link], source: Sequence[Segment], target: Sequence[Segment],
+             doc: str = "") -> list[Pair]:
+    """One Pair per link; a side of several sentences joins them with a space, an unmatched side is "".
 
-
-def to_pairs(links: Sequence[Link], source: Sequence[str], target: Sequence[str], doc: str = "") -> list[Pair]:
-    """One Pair per link; a side of several sentences joins them with a space, an unmatched side is ""."""
-    return [
-        Pair(source=" ".join(source[i] for i in link.source_ids),
-             target=" ".join(target[j] for j in link.target_ids),
-             score=round(link.confidence, 4), doc=doc, sentence=number, link=link.kind,
-             source_ids=link.source_ids, target_ids=link.target_ids, confidence=round(link.confidence, 4))
-        for number, link in enumerate(links)
-    ]
+    ``source_span`` runs from the first joined source sentence to the last and ``paragraph`` is the
+    first one's (an unmatched target sentence takes the paragraph of the source before it);
+    ``score`` stays None (no model scored the pair) and ``confidence`` says how well the sides match.
+    """
+    pairs, paragraph = [], 0
+    for number, link in enumerate(links):
+        joined = [source[i] for i in link.source_ids]
+        if joined:
+            paragraph = joined[0].paragraph
+        pairs.append(Pair(
+            source=" ".join(s.text for s in joined), target=" ".join(target[j].text for j in link.target_ids),
+            doc=doc, paragraph=paragraph, sentence=number, link=link.kind,
+            source_span=(joined[0].start, joined[-1].end) if joined else None,
+            source_ids=link.source_ids, target_ids=link.target_ids, confidence=round(link.confidence, 4)))
+    return pairs
 
 
 @dataclass

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate import marian
+import marian
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,42 @@
+"""SQLite as the translation memory and the corpus job state use it: WAL, a busy timeout, explicit
+transactions, and one-line errors."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from translate.errors import TranslateError
+
+BUSY_TIMEOUT_S = 60.0
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
+    name = str(path)
+    try:
+        if name != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if name != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL survives a killed process (only a power cut may lose the last commits).
+            db.execute("PRAGMA synchronous = NORMAL")
+    except (sqlite3.Error, OSError) as exc:
+        raise TranslateError(f"{name}: cannot open database ({exc})") from None
+    return db
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE), rolled back on any exception."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

@@ -1,0 +1,160 @@
+"""Inputs: every kind of document the tool reads, as text blocks with their place in the source.
+
+``read_document(path)`` picks a reader by the file's suffix, else by its first bytes, and gives a
+``Document``: its name, its reader, metadata (title, author...) and its ``blocks``, each a run of
+text that sentences never cross (a plain-text chunk of whole lines, an HTML paragraph...), with
+the offset where it starts in the decoded source. Every command that reads documents (doc, text,
+segment, align, corpus, the server) reads through here, so a new reader serves all of them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from translate.errors import TranslateError, param
+from translate.textio import open_binary
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text that no sentence crosses; ``text`` starts at ``start`` in the decoded source."""
+
+    text: str
+    start: int = 0
+    kind: str = "text"  # what the reader found: text, title, heading, paragraph, item, cell...
+    ref: Any = None  # the reader's handle on the block, for writers that rebuild the document
+
+
+@dataclass
+class Document:
+    """A document as read. ``blocks`` may be a one-pass iterator (plain text is read as a stream)."""
+
+    name: str  # file name, URL or <stdin>: what messages and output metadata call it
+    format: str  # the reader's name
+    blocks: Iterable[Block]
+    meta: dict[str, Any] = field(default_factory=dict)  # title, author, date, url...
+    tree: Any = None  # the parsed source, for writers that translate the document in place
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "<text>") -> Document:
+        return cls(name=name, format="text", blocks=[Block(text)])
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    suffixes: tuple[str, ...]
+    # read(handle, name, encoding) -> Document; the reader owns the open handle from then on.
+    read: Callable[[IO[bytes], str, str | None], Document]
+    sniff: Callable[[bytes], bool] = lambda head: False
+    description: str = ""
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def register(reader: Reader) -> Reader:
+    _READERS[reader.name] = reader
+    return reader
+
+
+def readers() -> dict[str, Reader]:
+    _load_builtin()
+    return dict(_READERS)
+
+
+def document_suffixes() -> tuple[str, ...]:
+    """File suffixes some reader takes (what ``translate corpus`` collects from directories)."""
+    return tuple(suffix for reader in readers().values() for suffix in reader.suffixes)
+
+
+def reader_for(name: str, head: bytes = b"", format: str | None = None) -> Reader:
+    """The reader named ``format``, else the one for ``name``'s suffix, else one that knows ``head``."""
+    known = readers()
+    if format:
+        if format not in known:
+            raise TranslateError(f"{param('input_format', format)}: unknown input format; "
+                                 f"choose from {', '.join(known)}")
+        return known[format]
+    suffix = Path(name).suffix.lower()
+    for reader in known.values():
+        if suffix in reader.suffixes:
+            return reader
+    for reader in known.values():
+        if reader.sniff(head):
+            return reader
+    return known["text"]
+
+
+def sniff_file(path: Path) -> bool:
+    """Whether a file without a suffix is a document: a reader knows its first bytes, or they are
+    text (UTF-8 without NUL bytes)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    if any(reader.sniff(head) for reader in readers().values()):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return False
+    return b"\0" not in head and bool(head.strip())
+
+
+def read_document(source: str | Path, *, input_format: str | None = None,
+                  encoding: str | None = None) -> Document:
+    """Open a document (a path, or ``-`` for standard input) with the reader that fits it.
+
+    Missing files, undecodable text and the like raise ``TranslateError`` here, before any work.
+    """
+    name = "<stdin>" if str(source) == STDIN else str(source)
+    handle = open_binary(source)
+    try:
+        reader = reader_for(name, _peek(handle), input_format)
+        document = reader.read(handle, name, encoding)  # its blocks read on and close the handle
+    except BaseException:
+        close(handle)
+        raise
+    if str(source) != STDIN:
+        document.name = Path(source).name
+    return document
+
+
+def _peek(handle: IO[bytes]) -> bytes:
+    peek = getattr(handle, "peek", None)
+    try:
+        return peek(512)[:512] if peek else b""
+    except OSError:
+        return b""
+
+
+def stream_blocks(handle: IO[bytes], chunks: Callable[[IO[bytes]], Iterator[Block]]) -> Iterator[Block]:
+    """Blocks from ``chunks(handle)``, closing the handle when they end (or are abandoned)."""
+    try:
+        yield from chunks(handle)
+    finally:
+        close(handle)
+
+
+def close(handle: IO[bytes]) -> None:
+    """Close an input when done with it (never standard input)."""
+    if handle is not sys.stdin.buffer:
+        handle.close()
+
+
+def _load_builtin() -> None:
+    if not _READERS:
+        from translate.readers import text  # noqa: F401  (registers itself)
+
+
+__all__ = ["Block", "Document", "Reader", "document_suffixes", "read_document", "reader_for", "readers",
+           "register", "sniff_file"]
