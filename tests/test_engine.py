@@ -97,7 +97,33 @@ def test_prepare_source_normalises_like_opus_mt_training():
     presentation = "\ufef3\ufeb4\ufe98\ufee8\ufe8e"  # "يستنا" in presentation forms
     assert prepare_source(presentation) == "يستنا"
     assert prepare_source("\u200fالسلامـــ\u200b  عليكم\ufeff\n") == "السلام عليكم"
-    assert prepare_source("a\x00b\tc") == "ab c"
+    # As the release's perl step: control and format characters become spaces (a joiner between
+    # two words no longer glues them).
+    assert prepare_source("a\x00b\tc") == "a b c"
+    assert prepare_source("الأمم\u200cالمتحدة\u2060") == "الأمم المتحدة"
+
+
+# Each character OPUS-MT's preprocess.sh maps, with what it becomes (its table, checked by hand
+# against scripts/preprocess-spm.sh in OPUS-MT-train, including '１' -> '"').
+RELEASE_MAPPING = [
+    ("，", ","), ("、", ","), ("”", '"'), ("“", '"'), ("∶", ":"), ("：", ":"), ("？", "?"), ("《", '"'),
+    ("》", '"'), ("）", ")"), ("！", "!"), ("（", "("), ("；", ";"), ("１", '"'), ("」", '"'), ("「", '"'),
+    ("０", "0"), ("３", "3"), ("２", "2"), ("５", "5"), ("６", "6"), ("９", "9"), ("７", "7"), ("８", "8"),
+    ("４", "4"), ("～", "~"), ("’", "'"), ("…", "..."), ("━", "-"), ("〈", "<"), ("〉", ">"), ("【", "["),
+    ("】", "]"), ("％", "%"),
+]
+
+
+@pytest.mark.parametrize("char, mapped", RELEASE_MAPPING)
+def test_each_release_mapping_character(char, mapped):
+    assert prepare_source(f"قال{char}نعم") == f"قال{mapped}نعم"
+
+
+def test_release_mapping_on_a_string_of_every_character():
+    every = "".join(char for char, _ in RELEASE_MAPPING)
+    assert prepare_source(every) == "".join(mapped for _, mapped in RELEASE_MAPPING)
+    # The two stops swallow the spaces after them and leave one; untouched characters stay.
+    assert prepare_source("انتهى。   ثم．  بدأ ‘ « » ، ؟") == "انتهى. ثم. بدأ ‘ « » ، ؟"
 
 
 def test_clean_target_unescapes_entities():

@@ -74,11 +74,28 @@ def test_catalog_checksum_is_enforced(toy_model, tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_no_network_is_one_clear_error(tmp_path, monkeypatch):
+def test_no_network_is_one_clear_error(tmp_path, monkeypatch, cli):
     monkeypatch.delenv("TRANSLATE_OFFLINE")
-    with pytest.raises(TranslateError, match="cannot download"):
+    with pytest.raises(TranslateError, match=r"cannot download .*install it with: translate models install x "
+                                             r"--from /path/to/x\.zip$"):
         models.install("x", "http://127.0.0.1:9/x.zip", directory=tmp_path)
     assert leftovers(tmp_path) == []
+    # A catalog model whose download fails: the exact command for the file the catalog names.
+    monkeypatch.setattr(models, "load_catalog", lambda: {"m": models.CatalogEntry(
+        "m", "test", url="http://127.0.0.1:9/opus-2019-12-18.zip")})
+    result = cli("models", "install", "m", "--models-dir", tmp_path)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.rstrip().endswith("translate models install m --from /path/to/opus-2019-12-18.zip")
+
+
+def test_release_preprocess_script_is_kept_beside_the_model(toy_model, tmp_path):
+    import shutil
+
+    release = tmp_path / "release"
+    shutil.copytree(toy_model.release, release)
+    (release / "preprocess.sh").write_text("#!/bin/sh\n# the release's own pre-processing\n", encoding="utf-8")
+    path = models.install("with-script", release, directory=tmp_path / "models")
+    assert (path / "preprocess.sh").read_bytes() == (release / "preprocess.sh").read_bytes()
 
 
 def test_offline_missing_model_names_the_install_command():
@@ -118,6 +135,10 @@ def test_cli_models_commands(cli, toy_model, tmp_path):
     assert result.stdout.strip() == str(tmp_path / "mine")
     listing = cli("models", "list", "--models-dir", tmp_path).stdout
     assert "opus-mt-ar-en" in listing and "mine" in listing
+    # Every catalog model that downloads shows where from, as the README says.
+    for entry in models.load_catalog().values():
+        if entry.url:
+            assert f"download: {entry.url}" in listing
     assert cli("models", "remove", "mine", "--models-dir", tmp_path).exit_code == 0
     missing = cli("models", "path", "mine", "--models-dir", tmp_path)
     assert missing.exit_code != 0

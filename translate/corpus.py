@@ -71,6 +71,7 @@ class CorpusSettings:
     options: DecodeOptions = field(default_factory=DecodeOptions)
     batch_size: int = 1024
     presegmented: bool = False  # every input line is one sentence
+    languages: tuple[str, str] = ("ar", "en")  # codes written in the outputs (TMX xml:lang, Moses suffixes)
 
 
 @dataclass
@@ -357,7 +358,7 @@ def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: 
               settings: CorpusSettings, stop: Callable[[], bool]) -> dict:
     """Write every output from the state, in document order; each file appears whole or not at all,
     and outputs of formats this run does not write (an earlier run's) are removed."""
-    meta = run_metadata(engine, settings.options)
+    meta = run_metadata(engine, settings.options, srclang=settings.languages[0], tgtlang=settings.languages[1])
     inputs = tuple(str(d.path) for d in documents)
     pair_filter = PairFilter(settings.filters)
     unique: set[bytes] = set()
@@ -382,9 +383,10 @@ def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: 
                 kept += 1
                 for writer in writers:
                     writer.write(pair)
-    outputs = _output_files(settings.formats)
-    for name in set(_output_files(OUTPUT_NAMES)) - set(outputs):
-        (outdir / name).unlink(missing_ok=True)
+    outputs = _output_files(settings.formats, settings.languages)
+    for stale in outdir.glob(f"{OUTPUT_NAMES['moses']}*"):  # an earlier run's other formats or languages
+        if stale.is_file() and stale.name not in outputs:
+            stale.unlink()
     return {
         "tool": "translate", "tool_version": translate.__version__,
         "engine": type(engine).__name__, "model": meta["model"], "model_id": meta["model_id"],
@@ -398,18 +400,17 @@ def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: 
     }
 
 
-def _output_files(formats: Iterable[str]) -> list[str]:
-    """The file names the formats write in OUTDIR (moses writes two)."""
+def _output_files(formats: Iterable[str], languages: tuple[str, str]) -> list[str]:
+    """The file names the formats write in OUTDIR (moses writes one per language)."""
     return [name for fmt in formats
-            for name in ((f"{OUTPUT_NAMES[fmt]}.ar", f"{OUTPUT_NAMES[fmt]}.en") if fmt == "moses"
-                         else (OUTPUT_NAMES[fmt],))]
+            for name in ([f"{OUTPUT_NAMES[fmt]}.{lang}" for lang in languages] if fmt == "moses"
+                         else [OUTPUT_NAMES[fmt]])]
 
 
 def _remove_partial_outputs(outdir: Path) -> None:
     """Temporary files of outputs a killed run was writing (atomic_write's ``.NAME.*.part``)."""
-    for name in [REJECTED, MANIFEST, *_output_files(OUTPUT_NAMES)]:
-        for part in outdir.glob(f".{name}.*.part"):
-            part.unlink(missing_ok=True)
+    for part in outdir.glob(".*.part"):
+        part.unlink(missing_ok=True)
 
 
 __all__ = ["CorpusProgress", "CorpusSettings", "Document", "Interrupted", "Skipped", "collect_inputs",

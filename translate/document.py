@@ -75,7 +75,7 @@ def run_metadata(engine: Engine, options: DecodeOptions, document: Document | No
 
     meta: dict[str, Any] = {"model": engine.model_name, "model_id": engine.model_id, "tool": "translate",
                             "tool_version": translate.__version__, "options": options.as_dict(),
-                            "compute_type": engine.compute_type}
+                            "compute_type": engine.compute_type, "origin": "machine-translation"}
     if document is not None:
         meta["source"] = document.name
         meta.update({key: value for key, value in document.meta.items() if value})

@@ -215,9 +215,14 @@ class Translator:
         if current:
             batches.append(current)
         window = _Window(sentences, owner, batches, [], pieces, limit, options)
-        window.futures = [self._run([pieces[i] for i in batch], window, limit[batch[0]], asynchronous=True)
-                          for batch in batches]
+        window.futures = [self._queue(batch, window) for batch in batches]
         return window
+
+    def _queue(self, batch: list[int], window: _Window) -> list | None:
+        try:
+            return self._run([window.pieces[i] for i in batch], window, window.limits[batch[0]], asynchronous=True)
+        except (RuntimeError, ValueError):
+            return None  # retried piece by piece when collected
 
     def _run(self, pieces: list[list[str]], window: _Window, limit: int, asynchronous: bool) -> list:
         options = window.options
@@ -227,10 +232,11 @@ class Translator:
             no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
             max_input_length=0, max_decoding_length=limit)
 
-    def _results(self, window: _Window, batch: list[int], futures: list) -> list:
+    def _results(self, window: _Window, batch: list[int], futures: list | None) -> list:
         """A batch's results; if the batch fails, each piece alone, a failure standing as its message."""
         try:
-            return [_wait(future) for future in futures]
+            if futures is not None:
+                return [_wait(future) for future in futures]
         except (RuntimeError, ValueError):
             pass
         results: list = []

@@ -25,6 +25,7 @@ ENV_MODELS_DIR = "TRANSLATE_MODELS_DIR"
 ENV_OFFLINE = "TRANSLATE_OFFLINE"
 METADATA_FILE = "translate-model.json"
 SPM_FILES = ("source.spm", "target.spm")
+PREPROCESS = "preprocess.sh"
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -146,9 +147,11 @@ def installed_path(name: str, directory: str | Path | None = None) -> Path | Non
     return None
 
 
-def install_hint(name: str) -> str:
+def install_hint(name: str, url: str | None = None) -> str:
+    """The exact command that installs ``name`` from a file downloaded by hand."""
     entry = load_catalog().get(name)
-    file = Path(entry.url).name if entry and entry.url else "MODEL.zip"
+    url = url or (entry.url if entry else None)
+    file = Path(url.split("?")[0]).name if url else "MODEL.zip"
     return f"translate models install {name} --from /path/to/{file}"
 
 
@@ -192,7 +195,7 @@ def install(name: str, source: str | Path | None = None, *, directory: str | Pat
     _remove_abandoned(root, name)
     work = Path(tempfile.mkdtemp(prefix=f".{name}.partial-{os.getpid()}-", dir=root))
     try:
-        record = _fetch_and_convert(str(source), entry, work, quantization, progress, offline)
+        record = _fetch_and_convert(name, str(source), entry, work, quantization, progress, offline)
         record |= {"name": name, "quantization": quantization, "installed": _now(),
                    "model_sha256": sha256_file(work / "model" / "model.bin")}
         (work / "model" / METADATA_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
@@ -234,15 +237,20 @@ def _catalog_source(entry: CatalogEntry) -> str:
     return entry.url or entry.hub_id or ""
 
 
-def _fetch_and_convert(source: str, entry: CatalogEntry | None, work: Path, quantization: str,
+def _fetch_and_convert(name: str, source: str, entry: CatalogEntry | None, work: Path, quantization: str,
                        progress: Progress | None, offline: bool) -> dict:
     record: dict = {"source": source}
     local = Path(source)
     if source.startswith(("http://", "https://", "file://")):
         if offline_requested(offline) and not source.startswith("file://"):
-            raise TranslateError(f"downloads are off; download {source} yourself and use --from FILE")
+            raise TranslateError(f"downloads are off; download {source} on a machine with network and "
+                                 f"install it with: {install_hint(name, source)}")
         local = work / (Path(source.split("?")[0]).name or "download.zip")
-        record["sha256"] = download(source, local, progress)
+        try:
+            record["sha256"] = download(source, local, progress)
+        except TranslateError as exc:
+            raise TranslateError(f"{exc}; download it on a machine with network and install it with: "
+                                 f"{install_hint(name, source)}") from None
     elif local.is_file():
         record["sha256"] = sha256_file(local)
     elif not local.exists():
@@ -289,6 +297,10 @@ def convert_opus_mt(src: str | Path, out: str | Path, quantization: str = "int8"
         raise TranslateError(f"{src}: cannot convert this OPUS-MT model ({exc})") from None
     for file in SPM_FILES:
         shutil.copyfile(src / file, Path(out) / file)
+    # The release's own pre-processing script, kept beside the model as the record of what
+    # translate.normalize.prepare_source reproduces.
+    if (src / PREPROCESS).is_file():
+        shutil.copyfile(src / PREPROCESS, Path(out) / PREPROCESS)
     return Path(out)
 
 
@@ -345,8 +357,7 @@ def download(url: str, dest: Path, progress: Progress | None = None) -> str:
                     progress(done, total)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise TranslateError(f"cannot download {url} ({reason}); no network? "
-                             f"download it elsewhere and use --from FILE") from None
+        raise TranslateError(f"cannot download {url} ({reason}); no network?") from None
     if total is not None and done != total:
         raise TranslateError(f"download of {url} was cut short ({done} of {total} bytes)")
     return digest.hexdigest()

@@ -13,17 +13,33 @@ _TATWEEL = "\u0640"
 _SPACES = re.compile(r"\s+")
 
 
-def _drop_format_and_control(text: str) -> str:
-    # Cc (controls) and Cf (bidi marks, ZWSP, BOM, soft hyphen) carry no meaning for the model.
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\t\n")
+# The character mapping of the OPUS-MT releases' preprocess.sh (scripts/preprocess-spm.sh in
+# OPUS-MT-train), applied to every training sentence before SentencePiece. Kept exactly as the
+# models saw it, including its one oddity: the full-width digit one becomes a double quote.
+OPUS_MT_MAP = {
+    "，": ",", "、": ",", "”": '"', "“": '"', "∶": ":", "：": ":", "？": "?", "《": '"', "》": '"',
+    "）": ")", "！": "!", "（": "(", "；": ";", "１": '"', "」": '"', "「": '"', "０": "0", "３": "3",
+    "２": "2", "５": "5", "６": "6", "９": "9", "７": "7", "８": "8", "４": "4", "～": "~", "’": "'",
+    "…": "...", "━": "-", "〈": "<", "〉": ">", "【": "[", "】": "]", "％": "%",
+}
+_OPUS_MT_TABLE = str.maketrans(OPUS_MT_MAP)
+_SPACED_STOPS = re.compile("[。．] *")  # "。 *" and "． *" become ". "
+
+
+def _other_to_space(text: str) -> str:
+    # As the release's perl step: every "other" character (controls, format characters such as bidi
+    # marks and zero-width spaces, unassigned) becomes a space.
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
 def prepare_source(text: str) -> str:
-    """Normalise one Arabic sentence for the model: NFKC on presentation forms, NFC elsewhere,
-    no control/format characters or tatweel, whitespace squeezed."""
+    """Normalise one Arabic sentence for the model as OPUS-MT's preprocess.sh did in training
+    (punctuation mapping, "other" characters to spaces, spaces squeezed), plus NFKC on presentation
+    forms, NFC elsewhere and no tatweel."""
     text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = unicodedata.normalize("NFC", text)
-    text = _drop_format_and_control(text).replace(_TATWEEL, "")
+    text = _SPACED_STOPS.sub(". ", text).translate(_OPUS_MT_TABLE)
+    text = _other_to_space(text).replace(_TATWEEL, "")
     return _SPACES.sub(" ", text).strip()
 
 

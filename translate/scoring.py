@@ -140,6 +140,13 @@ def corpus_scores(hyps: Sequence[str], refs: Sequence[str],
     return results
 
 
+def score(hypotheses: Sequence[str], references: Sequence[str], metrics: Iterable[str] = DEFAULT_METRICS, *,
+          confidence: bool = False) -> list[CorpusScore]:
+    """Score line-aligned hypotheses against references: one ``CorpusScore`` per metric (BLEU and
+    chrF by default), each with its sacrebleu signature (``translate.score`` in the API)."""
+    return corpus_scores(hypotheses, references, metrics, confidence=confidence)
+
+
 @dataclass
 class SentenceScore:
     line: int  # 1-based line number in the inputs

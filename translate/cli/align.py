@@ -9,7 +9,8 @@ import typer
 
 from translate.aligner import METHODS, align, to_pairs
 from translate.cli.app import command
-from translate.cli.options import EngineArgs, InputArgs, check_choice, engine_options, input_options
+from translate.cli.options import (EngineArgs, InputArgs, LangArgs, check_choice, engine_options, input_options,
+                                   lang_options)
 from translate.cli.progress import say
 from translate.document import lines, run_metadata, segments
 from translate.errors import TranslateError
@@ -21,6 +22,7 @@ from translate.textio import check_output
 
 @command("align")
 @input_options
+@lang_options
 @engine_options
 def align_command(
     source: Annotated[str, typer.Argument(help="Source document (Arabic by default).")],
@@ -28,20 +30,19 @@ def align_command(
     *,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file, - for standard output.")] = "-",
     fmt: Annotated[Optional[str], typer.Option(
-        "--format", help=f"{', '.join(writable_formats('align'))} (default: from the output's "
+        "--format", "-f", help=f"{', '.join(writable_formats('align'))} (default: from the output's "
                          "extension; tsv on standard output).")] = None,
     presegmented: Annotated[bool, typer.Option(
         "--presegmented", help="Both documents hold one sentence per line (line i is sentence i).")] = False,
     source_translation: Annotated[Optional[str], typer.Option(
         "--source-translation", help="A translation of the source, one line per source sentence, "
                                      "used instead of translating it (any language pair).")] = None,
-    source_lang: Annotated[str, typer.Option("--source-lang", help="Source language, for output metadata.")] = "ar",
-    target_lang: Annotated[str, typer.Option("--target-lang", help="Target language, for output metadata.")] = "en",
     method: Annotated[str, typer.Option(
         "--method", help="mt: machine translation + length; length: Gale-Church lengths alone.")] = "mt",
     drop_unmatched: Annotated[bool, typer.Option(
         "--drop-unmatched", help="Leave out links with an empty side (1-0, 0-1).")] = False,
     reading: InputArgs,
+    langs: LangArgs,
     engine: EngineArgs,
 ) -> None:
     """Align the sentences of SOURCE with those of its translation TARGET (1-1, 2-1, 1-2, ... links)."""
@@ -51,9 +52,9 @@ def align_command(
     if output != "-":
         check_output(output, (source, target))
     src, src_doc = _sentences(source, presegmented, reading)
-    tgt, _ = _sentences(target, presegmented, reading)
+    tgt, tgt_doc = _sentences(target, presegmented, reading)
     translation = None
-    meta = {"srclang": source_lang, "tgtlang": target_lang, "method": method, "source": src_doc.name}
+    meta = langs.meta() | {"method": method, "source": src_doc.name, "target": tgt_doc.name, "origin": "alignment"}
     if method == "mt":
         if source_translation is not None:
             given = read_document(source_translation, encoding=reading.encoding)
@@ -68,7 +69,7 @@ def align_command(
             options = engine.decode_options()
             translation = [t.target for t in translator.translate(
                 (s.text for s in src), options=options, batch_size=engine.batch_size)]
-            meta = run_metadata(translator, options, src_doc, **meta)
+            meta = run_metadata(translator, options, src_doc) | meta
     links = align([s.text for s in src], [t.text for t in tgt], translation, method=method)
     with open_writer(output, chosen, meta=meta, inputs=(source, target)) as writer:
         for pair in to_pairs(links, src, tgt, doc=src_doc.name):

@@ -13,7 +13,7 @@ import typer
 
 from translate.cli import progress as bars
 from translate.cli.app import command
-from translate.cli.options import CacheOption, EngineArgs, NoCacheOption, engine_options
+from translate.cli.options import CacheOption, EngineArgs, LangArgs, NoCacheOption, engine_options, lang_options
 from translate.corpus import DEFAULT_FORMATS, OUTPUT_NAMES, CorpusProgress, CorpusSettings, parse_formats, run_corpus
 from translate.errors import TranslateError, param
 from translate.filters import FILTERS, FilterConfig
@@ -23,6 +23,7 @@ _DEFAULTS = FilterConfig()
 
 
 @command()
+@lang_options
 @engine_options
 def corpus(
     inputs: Annotated[list[str], typer.Argument(help="Documents and directories (searched recursively).")],
@@ -49,6 +50,7 @@ def corpus(
         "--min-score", help="score filter: least model score (length-normalised log-probability).",
     )] = _DEFAULTS.min_score,
     *,
+    langs: LangArgs,
     engine: EngineArgs,
 ) -> None:
     """Translate a collection of Arabic documents into a filtered parallel corpus.
@@ -61,7 +63,8 @@ def corpus(
     settings = CorpusSettings(
         formats=parse_formats(formats),
         filters=FilterConfig.without(names, min_arabic=min_arabic, max_ratio=max_ratio, min_score=min_score),
-        options=engine.decode_options(), batch_size=engine.batch_size, presegmented=presegmented)
+        options=engine.decode_options(), batch_size=engine.batch_size, presegmented=presegmented,
+        languages=(langs.source_lang, langs.target_lang))
     if backend not in ("local", "ray"):
         raise TranslateError(f"{param('engine', backend)}: choose local or ray")
     if ray_address and backend == "local":

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from translate.cli.app import command
-from translate.cli.options import (CacheOption, EngineArgs, InputArgs, NoCacheOption, check_choice,
-                                   engine_options, input_options)
+from translate.cli.options import (CacheOption, EngineArgs, InputArgs, LangArgs, NoCacheOption, check_choice,
+                                   engine_options, input_options, lang_options)
 from translate.cli.progress import Counter, say
 from translate.document import translate_document
 from translate.errors import TranslateError
@@ -20,6 +20,7 @@ from translate.textio import check_output
 
 @command()
 @input_options
+@lang_options
 @engine_options
 def doc(
     input: Annotated[str, typer.Argument(help="Document to translate (plain text, or - for standard input).")],
@@ -33,6 +34,7 @@ def doc(
     no_cache: NoCacheOption = False,
     *,
     reading: InputArgs,
+    langs: LangArgs,
     engine: EngineArgs,
 ) -> None:
     """Translate an Arabic document, keeping its sentences aligned with the English."""
@@ -48,7 +50,7 @@ def doc(
             result = translate_document(document, translator, options=engine.decode_options(),
                                         presegmented=presegmented, memory=memory, batch_size=engine.batch_size,
                                         on_sentence=advance)
-            with open_writer(destination, fmt, meta=result.meta, inputs=(input,)) as out:
+            with open_writer(destination, fmt, meta=result.meta | langs.meta(), inputs=(input,)) as out:
                 for pair in result:
                     if pair.error:
                         raise TranslateError(f"{input}: the model failed on the sentence at characters "

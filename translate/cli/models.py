@@ -30,7 +30,9 @@ def list_models(models_dir: ModelsDir = None) -> None:
         state = f"{where}  {path}" if path else "not installed"
         description = entry.description if entry else "(installed from a local source)"
         suffix = f" [{', '.join(flags)}]" if flags else ""
-        typer.echo(f"{name:<24} {description}{suffix}\n{'':<24} {state}")
+        source = entry and (entry.url or (f"https://huggingface.co/{entry.hub_id}" if entry.hub_id else None))
+        typer.echo(f"{name:<24} {description}{suffix}\n{'':<24} {state}"
+                   + (f"\n{'':<24} download: {source}" if source else ""))
     say(f"models directory: {root}")
 
 

@@ -47,6 +47,17 @@ class InputArgs:
 
 
 @dataclass
+class LangArgs:
+    source_lang: Annotated[str, typer.Option(
+        "--source-lang", help="Language code of the source in the outputs (TMX xml:lang), e.g. ar-SA.")] = "ar"
+    target_lang: Annotated[str, typer.Option(
+        "--target-lang", help="Language code of the target in the outputs, e.g. en-GB.")] = "en"
+
+    def meta(self) -> dict:
+        return {"srclang": self.source_lang, "tgtlang": self.target_lang}
+
+
+@dataclass
 class EngineArgs:
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="Catalog name (see `translate models list`) or a model directory.")] = None
@@ -117,4 +128,5 @@ def _inject(cls, keyword: typing.Optional[str]):
 
 engine_options = _inject(EngineArgs, "engine")
 input_options = _inject(InputArgs, "reading")
+lang_options = _inject(LangArgs, "langs")
 with_common_options = _inject(CommonArgs, None)

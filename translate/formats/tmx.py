@@ -3,8 +3,9 @@
 Writing: a ``<header>`` (creationtool "translate", segtype "sentence", srclang from
 ``meta["srclang"]``, default "ar", creationdate ``YYYYMMDDThhmmssZ``; the other ``meta`` entries
 become ``x-`` header props), then one ``<tu tuid="N">`` per pair (N from 1) with the Pair's fields
-as ``x-`` props (x-doc, x-paragraph, x-sentence, x-score, x-source-span, and for alignments
-x-link, x-source-ids, x-target-ids, x-confidence) and two ``<tuv xml:lang>``/``<seg>``. No DOCTYPE
+as ``x-`` props (x-origin from ``meta["origin"]``: machine-translation or alignment; x-doc,
+x-paragraph, x-sentence, x-score, x-source-span, and for alignments x-link, x-source-ids,
+x-target-ids, x-confidence) and two ``<tuv xml:lang>``/``<seg>``. No DOCTYPE
 is written (readers that fetch DTDs would fail on a missing tmx14.dtd).
 
 Text: characters XML 1.0 forbids (C0 controls other than tab, LF and CR; lone surrogates;
@@ -87,6 +88,8 @@ class Writer(_Writer):
     def write(self, pair: Pair) -> None:
         self._count += 1
         props = {"x-doc": pair.doc, "x-paragraph": str(int(pair.paragraph)), "x-sentence": str(int(pair.sentence))}
+        if self.meta.get("origin"):  # machine-translation or alignment: CAT tools can tell MT from human
+            props["x-origin"] = str(self.meta["origin"])
         optional = {
             "x-score": None if pair.score is None else repr(float(pair.score)),
             "x-source-span": None if pair.source_span is None else format_ids(pair.source_span),
