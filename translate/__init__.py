@@ -10,17 +10,11 @@ starts without loading numpy, sacrebleu or the model libraries it does not need)
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 # The command line checks this marker: another distribution's ``translate`` package (the PyPI
 # project of that name, translate-toolkit) can overwrite this file in a shared environment.
 __distribution__ = "translate-ar-en"
-
-try:
-    __version__ = version(__distribution__)
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
 
 from translate.errors import TranslateError  # noqa: E402
 
@@ -53,9 +47,17 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
+    if name == "__version__":  # looked up on first use: reading the installed metadata costs start-up time
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version(__distribution__)
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            value = "0.0.0+source"
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
         raise AttributeError(f"module 'translate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
     globals()[name] = value
     return value
 

@@ -8,9 +8,6 @@ import os
 import shutil
 import struct
 import tempfile
-import urllib.error
-import urllib.request
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -344,6 +341,9 @@ def _require_spm(src: Path) -> None:
 
 def download(url: str, dest: Path, progress: Progress | None = None) -> str:
     """Stream ``url`` to ``dest``; return its sha256. Network errors become one-line TranslateErrors."""
+    import urllib.error
+    import urllib.request
+
     digest = hashlib.sha256()
     try:
         with urllib.request.urlopen(url, timeout=60) as response, open(dest, "wb") as out:
@@ -364,6 +364,8 @@ def download(url: str, dest: Path, progress: Progress | None = None) -> str:
 
 
 def _extract_zip(archive: Path, dest: Path) -> Path:
+    import zipfile
+
     try:
         with zipfile.ZipFile(archive) as zf:
             for member in zf.namelist():

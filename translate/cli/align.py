@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from translate.aligner import METHODS, align, to_pairs
 from translate.cli.app import command
 from translate.cli.options import (EngineArgs, InputArgs, LangArgs, check_choice, engine_options, input_options,
                                    lang_options)
@@ -46,6 +45,8 @@ def align_command(
     engine: EngineArgs,
 ) -> None:
     """Align the sentences of SOURCE with those of its translation TARGET (1-1, 2-1, 1-2, ... links)."""
+    from translate.aligner import METHODS, align, to_pairs  # numpy: loaded by the commands that align
+
     check_choice("method", method, METHODS, "the alignment method")
     chosen = check_choice("format", fmt or ("tsv" if output == "-" else guess_format(output)),
                           writable_formats("align"), "the output format of align")

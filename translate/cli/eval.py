@@ -16,8 +16,6 @@ from translate.cli.options import EngineArgs, engine_options
 from translate.cli.progress import say
 from translate.cli.score import METRICS_HELP, WIDTH_HELP
 from translate.records import Pair
-from translate.scoring import pair_format, parse_metrics
-from translate.testsets import ENV_DATA, Evaluation, evaluate, load
 from translate.textio import atomic_write
 
 
@@ -26,7 +24,7 @@ from translate.textio import atomic_write
 def eval_(
     testset: Annotated[str, typer.Argument(
         help="A named set (tico19-test, tatoeba-test-v2021-08-07, or any folder with src.ar + ref.en "
-             f"under ${ENV_DATA} or ../shared/data), such a folder, a TMX/JSONL/JSON/TSV file, or a "
+             "under $TRANSLATE_DATA or ../shared/data), such a folder, a TMX/JSONL/JSON/TSV file, or a "
              "prefix X with X.ar and X.en.")],
     *,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Only the first N segments.")] = None,
@@ -40,6 +38,9 @@ def eval_(
     engine: EngineArgs,
 ) -> None:
     """Translate a test set and score it against its references (sacrebleu)."""
+    from translate.scoring import parse_metrics
+    from translate.testsets import evaluate, load
+
     names = parse_metrics(metrics)
     data = load(testset)
     translator = engine.translator()
@@ -57,9 +58,11 @@ def eval_(
         _print(result, width)
 
 
-def _write(path: Path, result: Evaluation) -> None:
+def _write(path: Path, result) -> None:
     """TMX/JSONL/JSON/TSV keep source and translation; any other name gets one translation per line,
     the plain text `translate score` reads back."""
+    from translate.scoring import pair_format
+
     inputs = (result.testset.path,)
     if pair_format(path):
         from translate.formats import open_writer
@@ -72,7 +75,7 @@ def _write(path: Path, result: Evaluation) -> None:
             handle.writelines(f"{line}\n" for line in result.hypotheses)
 
 
-def _print(result: Evaluation, width: int) -> None:
+def _print(result, width: int) -> None:
     for score in result.scores:
         typer.echo(score.format(width))
     if not result.published:

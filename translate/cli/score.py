@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from translate.cli.app import command
 from translate.errors import TranslateError
-from translate.scoring import (
-    TESTS, Comparison, CorpusScore, SentenceScore, check_lengths, compare, corpus_scores,
-    parse_metrics, read_segments, sentence_scores,
-)
+
+if TYPE_CHECKING:
+    from translate.scoring import Comparison, CorpusScore, SentenceScore
 
 METRICS_HELP = "Comma-separated: bleu, chrf, chrf++, ter."
 WIDTH_HELP = "Decimals shown for scores, as sacrebleu's --width (JSON keeps full precision)."
@@ -38,6 +37,8 @@ def score(
     width: int = typer.Option(1, "--width", "-w", min=0, max=6, help=WIDTH_HELP),
 ) -> None:
     """Score translations against a reference (BLEU, chrF, chrF++, TER) with sacrebleu signatures."""
+    from translate.scoring import check_lengths, compare, corpus_scores, parse_metrics, read_segments
+
     names = parse_metrics(metrics)
     refs = read_segments(ref)
     systems = [(path, read_segments(path)) for path in hypotheses]
@@ -83,6 +84,8 @@ def _comparison_json(comparison: Comparison) -> dict[str, Any]:
 
 def _print_sentences(path: str, hyps: list[str], refs: list[str], names: list[str], as_json: bool,
                      confidence: bool, width: int) -> None:
+    from translate.scoring import corpus_scores, sentence_scores
+
     rows, signatures = sentence_scores(hyps, refs, names)
     if as_json:
         for row in rows:
@@ -103,6 +106,8 @@ def _sentence_block(row: SentenceScore, width: int) -> str:
 
 def _print_comparison(comparison: Comparison, width: int) -> None:
     """A long table, one row per system and metric, then the signatures of each test."""
+    from translate.scoring import TESTS
+
     baseline = comparison.systems[0].name
     labels = [f"Baseline: {baseline}"] + [s.name for s in comparison.systems[1:]]
     show_ci = any(s.intervals for s in comparison.systems)

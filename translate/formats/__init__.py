@@ -8,18 +8,18 @@ and what it cannot carry.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterator
 
-from translate.errors import TranslateError
-from translate.formats import json, jsonl, links, moses, tmx, tsv, txt
+from translate.errors import TranslateError, param
 from translate.formats._base import Writer
 from translate.records import Pair
 
-_MODULES: dict[str, ModuleType] = {
-    "txt": txt, "tmx": tmx, "json": json, "jsonl": jsonl, "tsv": tsv, "moses": moses, "links": links,
-}
+# Format name -> module, imported when first used (lxml only when TMX is read or written).
+_MODULES: dict[str, str] = {name: f"translate.formats.{name}"
+                            for name in ("txt", "tmx", "json", "jsonl", "tsv", "moses", "links")}
 FORMATS: tuple[str, ...] = tuple(_MODULES)
 
 _EXTENSIONS = {
@@ -55,8 +55,8 @@ def guess_format(path: str | Path) -> str:
 def _module(path: str | Path, fmt: str | None) -> ModuleType:
     name = fmt or guess_format(path)
     if name not in _MODULES:
-        raise TranslateError(f"--format {name}: unknown format; choose one of {', '.join(FORMATS)}")
-    return _MODULES[name]
+        raise TranslateError(f"{param('format', name)}: unknown format; choose one of {', '.join(FORMATS)}")
+    return importlib.import_module(_MODULES[name])
 
 
 def open_writer(
