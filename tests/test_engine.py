@@ -9,7 +9,7 @@ import pytest
 from translate.engine import DecodeOptions, Translator, default_threads, max_decoding_length, max_input_tokens
 from translate.normalize import clean_target, prepare_source
 
-from conftest import SAMPLE
+from conftest import SAMPLE, assert_close_translations
 
 SENTENCES = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
 GREEDY = DecodeOptions(beam_size=1, max_length=16)
@@ -23,21 +23,24 @@ def translator(toy_model):
 @pytest.mark.parametrize("options", [GREEDY, DecodeOptions(beam_size=2)], ids=["capped", "length-tied"])
 def test_batching_order_and_threads_do_not_change_output(toy_model, translator, options):
     # A random-weight model runs every sentence to its length limit: the limit must be the
-    # sentence's own, whatever else shares its batch.
-    expected = [t.target for t in translator.translate(SENTENCES, options=options)]
-    assert len(expected) == len(SENTENCES) and any(expected)
+    # sentence's own, whatever else shares its batch (a batch-wide limit changed whole outputs).
+    # Other batches move int8 results in their last bits, so the outputs agree within tolerance.
+    expected = list(translator.translate(SENTENCES, options=options))
+    assert len(expected) == len(SENTENCES) and all(t.target for t in expected)
     for batch_size in (8, 200, 100_000):
-        got = [t.target for t in translator.translate(SENTENCES, options=options, batch_size=batch_size, window=5)]
-        assert got == expected, batch_size
+        got = translator.translate(SENTENCES, options=options, batch_size=batch_size, window=5)
+        assert_close_translations(got, expected)
     order = list(range(len(SENTENCES)))
     random.Random(1).shuffle(order)
-    shuffled = [t.target for t in translator.translate([SENTENCES[i] for i in order], options=options)]
-    assert [shuffled[order.index(i)] for i in range(len(SENTENCES))] == expected
+    shuffled = list(translator.translate([SENTENCES[i] for i in order], options=options))
+    assert_close_translations([shuffled[order.index(i)] for i in range(len(SENTENCES))], expected)
     for inter, intra in ((1, 1), (1, 2), (2, 1)):
         other = Translator(toy_model.ct2, inter_threads=inter, intra_threads=intra)
-        assert [t.target for t in other.translate(SENTENCES, options=options)] == expected
-    alone = [translator.translate_sentence(s, options).target for s in SENTENCES[:3]]
-    assert alone == expected[:3]
+        assert_close_translations(other.translate(SENTENCES, options=options), expected)
+    alone = [translator.translate_sentence(s, options) for s in SENTENCES[:3]]
+    assert_close_translations(alone, expected[:3])
+    # The same batches give the same bits: a second run is identical.
+    assert list(translator.translate(SENTENCES, options=options)) == expected
 
 
 def test_results_carry_source_and_normalised_score(translator):

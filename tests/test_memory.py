@@ -11,7 +11,7 @@ from translate.engine import DecodeOptions, Translator
 from translate.errors import TranslateError
 from translate.memory import CachedTranslator, MemoryKey, TranslationMemory, default_path, open_memory
 
-from conftest import SAMPLE
+from conftest import SAMPLE, assert_close_translations
 
 SENTENCES = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
 FAST = DecodeOptions(beam_size=1, max_length=8)
@@ -56,7 +56,7 @@ def test_store_and_lookup_keep_models_options_and_precision_apart(tmp_path):
 
 
 def test_cached_translation_equals_the_model_and_translates_each_sentence_once(tmp_path, translator):
-    expected = [(t.target, t.score) for t in translator.translate(SENTENCES, options=FAST)]
+    expected = list(translator.translate(SENTENCES, options=FAST))
     # Repeats, and variants that differ only in what the model never sees (tatweel, bidi marks, spaces).
     variant = SENTENCES[0].replace(" ", "  ", 1) + "\u200f"
     stream = SENTENCES + SENTENCES[:5] + [variant, "", "  "]
@@ -65,8 +65,11 @@ def test_cached_translation_equals_the_model_and_translates_each_sentence_once(t
         cached = CachedTranslator(engine, memory, window=7)  # repeats fall in other windows too
         got = list(cached.translate(stream, options=FAST))
     assert [t.source for t in got] == stream
-    assert [(t.target, t.score) for t in got[:len(SENTENCES)]] == expected
-    assert [(t.target, t.score) for t in got[len(SENTENCES):-2]] == expected[:5] + expected[:1]
+    # The misses went to the model in windows of 7: other batches, equal within tolerance.
+    assert_close_translations(got[:len(SENTENCES)], expected)
+    # Repeats are served as first translated: exactly.
+    first = [(t.target, t.score) for t in got[:len(SENTENCES)]]
+    assert [(t.target, t.score) for t in got[len(SENTENCES):-2]] == first[:5] + first[:1]
     assert [(t.target, t.score) for t in got[-2:]] == [("", None), ("  ", None)]  # passed through
     assert len(engine.seen) == len(set(engine.seen)) == len(set(SENTENCES))
     assert cached.stats.translated == len(set(SENTENCES))
