@@ -16,7 +16,7 @@ from translate.errors import TranslateError
 from translate.formats import guess_format, open_writer
 from translate.textio import read_text
 
-_FORMATS = ("tmx", "jsonl", "json", "tsv", "moses", "links")
+_FORMATS = ("tmx", "jsonl", "json", "tsv", "moses", "links", "review", "xliff", "xliff12")
 
 
 @app.command("align")
@@ -27,8 +27,8 @@ def align_command(
     *,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file, - for standard output.")] = "-",
     fmt: Annotated[Optional[str], typer.Option(
-        "--format", help="tmx, jsonl, json, tsv, moses or links (default: from the output's "
-                         "extension; tsv on standard output).")] = None,
+        "--format", help="tmx, jsonl, json, tsv, moses, links, review (HTML page), xliff or xliff12 "
+                         "(default: from the output's extension; tsv on standard output).")] = None,
     presegmented: Annotated[bool, typer.Option(
         "--presegmented", help="Both documents hold one sentence per line (line i is sentence i).")] = False,
     source_translation: Annotated[Optional[Path], typer.Option(

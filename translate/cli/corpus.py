@@ -19,7 +19,7 @@ from translate.cli.app import app
 from translate.cli.options import CacheOption, EngineArgs, NoCacheOption, engine_options
 from translate.corpus import DEFAULT_FORMATS, OUTPUT_NAMES, CorpusProgress, CorpusSettings, parse_formats, run_corpus
 from translate.errors import TranslateError
-from translate.filters import FILTERS, FilterConfig
+from translate.filters import FILTERS, FilterConfig, ReviewMarks
 from translate.memory import open_memory
 
 _DEFAULTS = FilterConfig()
@@ -48,6 +48,9 @@ def corpus(
     min_score: Annotated[float, typer.Option(
         "--min-score", help="score filter: least model score (length-normalised log-probability).",
     )] = _DEFAULTS.min_score,
+    keep_marked: Annotated[Optional[Path], typer.Option(
+        "--keep-marked", help="Keep only the pairs a reviewer accepted in this marks file (saved from a "
+                              "review page); the others go to rejected.jsonl.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or messages.")] = False,
     *,
     engine: EngineArgs,
@@ -61,7 +64,8 @@ def corpus(
     names = {name.strip() for item in skip_filter or () for name in item.split(",") if name.strip()}
     settings = CorpusSettings(
         formats=parse_formats(formats),
-        filters=FilterConfig.without(names, min_arabic=min_arabic, max_ratio=max_ratio, min_score=min_score),
+        filters=FilterConfig.without(names, min_arabic=min_arabic, max_ratio=max_ratio, min_score=min_score,
+                                     marks=ReviewMarks.read(keep_marked) if keep_marked else None),
         options=engine.decode_options(), batch_size=engine.batch_size)
     say = (lambda message: None) if quiet else (lambda message: typer.echo(message, err=True))
     with open_memory(cache, enabled=not no_cache) as memory, _engine(backend, ray_address, ray_cpus_per_worker,

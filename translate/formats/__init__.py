@@ -13,19 +13,22 @@ from types import ModuleType
 from typing import Any, Iterator
 
 from translate.errors import TranslateError
-from translate.formats import json, jsonl, links, moses, tmx, tsv, txt
+from translate.formats import json, jsonl, links, moses, review, tmx, tsv, txt, xliff, xliff12
 from translate.formats._base import Writer
 from translate.records import Pair
 
 _MODULES: dict[str, ModuleType] = {
     "txt": txt, "tmx": tmx, "json": json, "jsonl": jsonl, "tsv": tsv, "moses": moses, "links": links,
+    "review": review, "xliff": xliff, "xliff12": xliff12,
 }
 FORMATS: tuple[str, ...] = tuple(_MODULES)
 
 _EXTENSIONS = {
     ".txt": "txt", ".tmx": "tmx", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-    ".tsv": "tsv", ".ar": "moses", ".en": "moses", ".links": "links",
+    ".tsv": "tsv", ".ar": "moses", ".en": "moses", ".links": "links", ".xlf": "xliff", ".xliff": "xliff",
 }
+# Checked before the last suffix: ".html" alone is left for translated web pages.
+_COMPOUND_EXTENSIONS = {".review.html": "review"}
 
 __all__ = ["FORMATS", "Writer", "guess_format", "open_writer", "read_pairs"]
 
@@ -34,6 +37,10 @@ def guess_format(path: str | Path) -> str:
     """The format named by ``path``'s extension; standard output (``-``) is plain text."""
     if str(path) == "-":
         return "txt"
+    name = Path(path).name.lower()
+    compound = next((fmt for ending, fmt in _COMPOUND_EXTENSIONS.items() if name.endswith(ending)), None)
+    if compound:
+        return compound
     suffix = Path(path).suffix.lower()
     try:
         return _EXTENSIONS[suffix]
