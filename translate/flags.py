@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from translate.filters import arabic_share, has_runaway_repetition
+from translate.filters import has_runaway_repetition
 from translate.records import Pair
 
 FLAGS = {
@@ -128,8 +128,8 @@ def flag_pair(pair: Pair, config: FlagConfig = DEFAULT) -> list[Flag]:
         parts = ([f"missing in the English: {', '.join(sorted(missing.elements()))}"] if missing else []) + (
             [f"not in the Arabic: {', '.join(sorted(extra.elements()))}"] if extra else [])
         flags.append(Flag("numbers", "; ".join(parts)))
-    if arabic_share(target) > 0:
-        runs = ARABIC_RUN.findall(target)
+    runs = [run for run in ARABIC_RUN.findall(target) if any(ch.isalpha() for ch in run)]
+    if runs:
         flags.append(Flag("arabic-script", f"Arabic in the English: {' … '.join(runs[:3])}"))
     phrase = repeated_phrase(target)
     if phrase:

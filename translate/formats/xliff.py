@@ -277,7 +277,7 @@ class _Reader:
         else:
             source, target = _text(element.find(self._q("source"))), _text(element.find(self._q("target")))
             for group in element.iterfind(self._q("context-group")):
-                if group.get("name", "").startswith("translate:"):
+                if group.get("name", "").startswith("translate"):
                     props.update((context.get("context-type", "")[2:], context.text or "")
                                  for context in group.iterfind(self._q("context"))
                                  if context.get("context-type", "").startswith("x-"))
