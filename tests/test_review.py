@@ -146,6 +146,12 @@ def test_doc_review_page_in_chromium(cli, tmp_path):
         _check_page(page, pairs, tmp_path / "doc-review.png")
         header = page.evaluate("document.querySelector('header').textContent")
         assert "tiny-ar-en" in header and "un-news-oic.ar.txt" in header and f"{len(pairs)} (" in header
+        page.evaluate("document.getElementById('sort').value = 'asc'; review.layout()")
+        shown = page.evaluate("Array.from(document.querySelectorAll('#pairs .pair')).map((r) => Number(r.dataset.q))")
+        assert len(shown) == len(pairs) and shown == sorted(shown) and shown[0] == pytest.approx(min(quality(p) for p in pairs), abs=1e-4)
+        page.evaluate("document.getElementById('show').value = 'f-repetition'; review.layout()")
+        ids = page.evaluate("Array.from(document.querySelectorAll('#pairs .pair')).map((r) => r.dataset.id)")
+        assert sorted(ids) == sorted(pair_id(p) for p in pairs if "repetition" in names(p))
 
 
 def _planted_alignment(tmp_path: Path) -> tuple[Path, Path, Path, dict[str, str]]:
