@@ -39,7 +39,8 @@ from translate.textio import atomic_write, sha256_file
 DEFAULT_FORMATS = ("jsonl", "tmx", "moses", "tsv")
 # File name per format in OUTDIR; moses writes corpus.ar and corpus.en.
 OUTPUT_NAMES = {"jsonl": "corpus.jsonl", "tmx": "corpus.tmx", "tsv": "corpus.tsv", "json": "corpus.json",
-                "txt": "corpus.txt", "moses": "corpus"}
+                "txt": "corpus.txt", "moses": "corpus", "review": "corpus.review.html", "xliff": "corpus.xlf",
+                "xliff12": "corpus.xliff12.xlf"}
 REJECTED = "rejected.jsonl"
 # Documents are translated and committed in groups of at least this many sentences: enough for full
 # batches on every worker, little to redo after a kill.

@@ -1,20 +1,26 @@
 """Filters that keep machine-translated pairs fit for a parallel corpus; each can be switched off.
 
 A pair is checked against the enabled filters in the order of ``FILTERS`` and rejected for the
-first one it fails, so each rejected pair is counted once, under one reason.
+first one it fails, so each rejected pair is counted once, under one reason. With a reviewer's
+marks (``ReviewMarks``, saved from a review page) a pair that passes them is kept only if the
+reviewer accepted it: reason ``review-rejected`` or ``review-unmarked`` otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from translate.errors import TranslateError, param
 from translate.normalize import prepare_source
 from translate.records import Pair
+from translate.textio import read_text
 
 FILTERS = {
     "failed": "the model could not translate the sentence",
@@ -33,6 +39,53 @@ _RUNAWAY = re.compile(r"\b(\w+(?:\W+\w+){0,3})(?:\W+\1\b){3,}", re.IGNORECASE)
 # Or a run of up to four letters repeated inside a word ("rorororororo"); digits are left alone.
 _STUTTER = re.compile(r"([^\W\d_]{1,4}?)\1{4,}", re.IGNORECASE)
 _RATIO_MIN_CHARS = 20  # below this, short sentences vary too much in length to judge
+MARKS_FORMAT = "translate-review-marks"
+MARK_REASONS = {"review-rejected": "rejected by the reviewer", "review-unmarked": "not accepted by the reviewer"}
+
+
+def pair_id(pair: Pair) -> str:
+    """A stable id of a pair's text: 16 hex digits of BLAKE2b over source and target.
+
+    The document and position are left out, so a reviewer's decision holds wherever the same
+    translation of the same sentence occurs (another run, a corpus holding the document); a new
+    translation of the sentence has a new id and needs a new decision.
+    """
+    text = f"{pair.source}\0{pair.target}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReviewMarks:
+    """A reviewer's decisions, pair id → "accept" or "reject", as a review page saves them:
+    ``{"format": "translate-review-marks", "version": 1, "marks": {"<pair id>": "accept", ...}}``."""
+
+    path: str
+    decisions: Mapping[str, str]
+
+    @classmethod
+    def read(cls, path: str | Path) -> ReviewMarks:
+        where = f"--keep-marked {path}"
+        try:
+            data = json.loads(read_text(path))
+        except TranslateError as exc:
+            raise TranslateError(f"--keep-marked: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise TranslateError(f"{where}: not valid JSON at line {exc.lineno}: {exc.msg}") from None
+        if not isinstance(data, dict) or data.get("format") != MARKS_FORMAT or not isinstance(data.get("marks"), dict):
+            raise TranslateError(f'{where}: not a review marks file (expected {{"format": "{MARKS_FORMAT}", '
+                                 '"marks": {...}}, as saved from a review page)')
+        bad = next(((k, v) for k, v in data["marks"].items() if v not in ("accept", "reject")), None)
+        if bad:
+            raise TranslateError(f"{where}: mark {bad[1]!r} of pair {bad[0]!r}: expected accept or reject")
+        return cls(str(path), dict(data["marks"]))
+
+    def reason(self, pair: Pair) -> str | None:
+        decision = self.decisions.get(pair_id(pair))
+        return None if decision == "accept" else "review-rejected" if decision == "reject" else "review-unmarked"
+
+    def counts(self) -> dict[str, int]:
+        values = Counter(self.decisions.values())
+        return {"accept": values["accept"], "reject": values["reject"]}
 
 
 @dataclass(frozen=True)
@@ -41,6 +94,7 @@ class FilterConfig:
     min_arabic: float = 0.5  # share of the source's letters in Arabic script
     max_ratio: float = 3.0  # longer/shorter in characters
     min_score: float = -3.0  # length-normalised log-probability
+    marks: ReviewMarks | None = None  # keep only the pairs a reviewer accepted
 
     @classmethod
     def without(cls, names: set[str], **thresholds) -> FilterConfig:
@@ -53,8 +107,13 @@ class FilterConfig:
         return cls(enabled=frozenset(FILTERS) - set(names), **thresholds)
 
     def as_dict(self) -> dict:
-        return {"enabled": [name for name in FILTERS if name in self.enabled], "min_arabic": self.min_arabic,
-                "max_ratio": self.max_ratio, "min_score": self.min_score}
+        enabled = [name for name in FILTERS if name in self.enabled]
+        settings = {"enabled": enabled, "min_arabic": self.min_arabic, "max_ratio": self.max_ratio,
+                    "min_score": self.min_score}
+        if self.marks is not None:
+            enabled += list(MARK_REASONS)
+            settings["marks"] = {"file": self.marks.path, **self.marks.counts()}
+        return settings
 
 
 def arabic_share(text: str) -> float:
@@ -86,8 +145,10 @@ class PairFilter:
         self._seen: set[bytes] = set()  # digests of kept pairs: bounded memory on large corpora
 
     def reason(self, pair: Pair) -> str | None:
-        """Why ``pair`` is rejected (a key of FILTERS), or None to keep it; counts the rejection."""
+        """Why ``pair`` is rejected (a key of FILTERS or MARK_REASONS), or None to keep it; counts the rejection."""
         reason = next((name for name in FILTERS if name in self.config.enabled and self._fails(name, pair)), None)
+        if reason is None and self.config.marks is not None:
+            reason = self.config.marks.reason(pair)
         if reason:
             self.rejected[reason] += 1
         return reason

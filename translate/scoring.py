@@ -33,7 +33,7 @@ TESTS = {"bs": "paired bootstrap resampling", "ar": "approximate randomization"}
 
 # Files the tool writes that carry a translation in the target side of each record; anything
 # else (plain text, one side of a moses pair) is read one segment per line.
-_PAIR_FORMATS = {".tmx": "tmx", ".jsonl": "jsonl", ".json": "json", ".tsv": "tsv"}
+_PAIR_FORMATS = {".tmx": "tmx", ".jsonl": "jsonl", ".json": "json", ".tsv": "tsv", ".xlf": "xliff", ".xliff": "xliff"}
 
 
 def pair_format(path: str | Path) -> str | None:

@@ -16,7 +16,7 @@ from translate.cli.app import command
 from translate.cli.options import CacheOption, EngineArgs, LangArgs, NoCacheOption, engine_options, lang_options
 from translate.corpus import DEFAULT_FORMATS, OUTPUT_NAMES, CorpusProgress, CorpusSettings, parse_formats, run_corpus
 from translate.errors import TranslateError, param
-from translate.filters import FILTERS, FilterConfig
+from translate.filters import FILTERS, FilterConfig, ReviewMarks
 from translate.memory import open_memory
 
 _DEFAULTS = FilterConfig()
@@ -49,6 +49,9 @@ def corpus(
     min_score: Annotated[float, typer.Option(
         "--min-score", help="score filter: least model score (length-normalised log-probability).",
     )] = _DEFAULTS.min_score,
+    keep_marked: Annotated[Optional[Path], typer.Option(
+        "--keep-marked", help="Keep only the pairs a reviewer accepted in this marks file (saved from a "
+                              "review page); the others go to rejected.jsonl.")] = None,
     *,
     langs: LangArgs,
     engine: EngineArgs,
@@ -62,7 +65,8 @@ def corpus(
     names = {name.strip() for item in skip_filter or () for name in item.split(",") if name.strip()}
     settings = CorpusSettings(
         formats=parse_formats(formats),
-        filters=FilterConfig.without(names, min_arabic=min_arabic, max_ratio=max_ratio, min_score=min_score),
+        filters=FilterConfig.without(names, min_arabic=min_arabic, max_ratio=max_ratio, min_score=min_score,
+                                     marks=ReviewMarks.read(keep_marked) if keep_marked else None),
         options=engine.decode_options(), batch_size=engine.batch_size, presegmented=presegmented,
         languages=(langs.source_lang, langs.target_lang))
     if backend not in ("local", "ray"):

@@ -21,10 +21,10 @@ WIDTH_HELP = "Decimals shown for scores, as sacrebleu's --width (JSON keeps full
 def score(
     hypotheses: list[str] = typer.Argument(
         ..., metavar="HYPOTHESIS...",
-        help="Translations: plain text (one segment per line, '-' for stdin) or a TMX/JSONL/JSON/TSV "
+        help="Translations: plain text (one segment per line, '-' for stdin) or a TMX/JSONL/JSON/TSV/XLIFF "
              "file the tool wrote (its target side). Several files: compared against the first."),
     ref: str = typer.Option(..., "--ref", "-r", help="Reference: plain text, or the target side of "
-                            "a TMX/JSONL/JSON/TSV file."),
+                            "a TMX/JSONL/JSON/TSV/XLIFF file (XLIFF: the current, e.g. post-edited, targets)."),
     metrics: str = typer.Option("bleu,chrf", "--metrics", help=METRICS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output (JSONL with --sentences)."),
     sentences: bool = typer.Option(False, "--sentences",

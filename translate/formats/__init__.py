@@ -19,13 +19,16 @@ from translate.records import Pair
 
 # Format name -> module, imported when first used (lxml only when TMX is read or written).
 _MODULES: dict[str, str] = {name: f"translate.formats.{name}"
-                            for name in ("txt", "tmx", "json", "jsonl", "tsv", "moses", "links")}
+                            for name in ("txt", "tmx", "json", "jsonl", "tsv", "moses", "links", "review",
+                                         "xliff", "xliff12")}
 FORMATS: tuple[str, ...] = tuple(_MODULES)
 
 _EXTENSIONS = {
     ".txt": "txt", ".tmx": "tmx", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-    ".tsv": "tsv", ".ar": "moses", ".en": "moses", ".links": "links",
+    ".tsv": "tsv", ".ar": "moses", ".en": "moses", ".links": "links", ".xlf": "xliff", ".xliff": "xliff",
 }
+# Checked before the last suffix: ".html" alone is left for translated web pages.
+_COMPOUND_EXTENSIONS = {".review.html": "review"}
 
 __all__ = ["FORMATS", "Writer", "guess_format", "open_writer", "read_pairs", "writable_formats"]
 
@@ -42,6 +45,10 @@ def guess_format(path: str | Path) -> str:
     """The format named by ``path``'s extension; standard output (``-``) is plain text."""
     if str(path) == "-":
         return "txt"
+    name = Path(path).name.lower()
+    compound = next((fmt for ending, fmt in _COMPOUND_EXTENSIONS.items() if name.endswith(ending)), None)
+    if compound:
+        return compound
     suffix = Path(path).suffix.lower()
     try:
         return _EXTENSIONS[suffix]

@@ -23,9 +23,8 @@ out of the text; the text inside ``<hi>`` is kept. A ``<tu>`` without both varia
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -33,19 +32,13 @@ from lxml import etree
 import translate
 from translate.errors import TranslateError
 from translate.formats._base import Writer as _Writer, display_name
-from translate.textio import open_input
+from translate.formats._props import from_props, to_props
 from translate.formats._records import dumps
-from translate.formats.links import format_ids, parse_ids
+from translate.formats._xml import iter_elements, local as _local, xml_chars
 from translate.records import Pair
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _INLINE_CODES = {"bpt", "ept", "ph", "it", "ut"}
-
-
-def xml_chars(text: str) -> str:
-    """``text`` without the characters XML 1.0 does not allow."""
-    return _NOT_XML.sub("", text)
 
 
 def _text(value: str) -> str:
@@ -87,18 +80,9 @@ class Writer(_Writer):
 
     def write(self, pair: Pair) -> None:
         self._count += 1
-        props = {"x-doc": pair.doc, "x-paragraph": str(int(pair.paragraph)), "x-sentence": str(int(pair.sentence))}
+        props = {f"x-{key}": value for key, value in to_props(pair).items()}
         if self.meta.get("origin"):  # machine-translation or alignment: CAT tools can tell MT from human
             props["x-origin"] = str(self.meta["origin"])
-        optional = {
-            "x-score": None if pair.score is None else repr(float(pair.score)),
-            "x-source-span": None if pair.source_span is None else format_ids(pair.source_span),
-            "x-link": pair.link,
-            "x-source-ids": None if pair.source_ids is None else format_ids(pair.source_ids),
-            "x-target-ids": None if pair.target_ids is None else format_ids(pair.target_ids),
-            "x-confidence": None if pair.confidence is None else repr(float(pair.confidence)),
-        }
-        props.update((key, value) for key, value in optional.items() if value is not None)
         source_lang, target_lang = self._langs
         self.handle.write(
             f'    <tu tuid="{self._count}">\n'
@@ -110,11 +94,6 @@ class Writer(_Writer):
 
     def end(self) -> None:
         self.handle.write("  </body>\n</tmx>\n")
-
-
-def _local(tag: Any) -> str | None:
-    """Element name without namespace; None for entity references and other non-elements."""
-    return tag.rpartition("}")[2] if isinstance(tag, str) else None
 
 
 def _seg_text(element: etree._Element) -> str:
@@ -146,12 +125,6 @@ class _Reader:
         self.units = 0
 
     def check_root(self, root: etree._Element) -> None:
-        dtd = root.getroottree().docinfo.internalDTD
-        if dtd is not None and next(iter(dtd.iterentities()), None) is not None:
-            raise TranslateError(
-                f"{self.name}: refused: the file declares XML entities "
-                "(a possible external-entity or entity-expansion attack)"
-            )
         if _local(root.tag) != "tmx":
             raise TranslateError(f"{self.name}: not a TMX file (root element <{_local(root.tag)}>)")
 
@@ -179,86 +152,18 @@ class _Reader:
         target = _pick(others, self.tgtlang)
         if target is None:
             target = _pick(others, "en") or 0
-        props = {prop.get("type"): prop.text or "" for prop in element.iterfind("prop")}
-        where = f"{self.name}: line {element.sourceline}"
-        return Pair(
-            source=variants[source][1],
-            target=others[target][1],
-            score=_float(props.get("x-score"), where),
-            doc=props.get("x-doc", ""),
-            paragraph=_int(props.get("x-paragraph"), 0, where),
-            sentence=_int(props.get("x-sentence"), index, where),
-            source_span=_ids(props.get("x-source-span"), where, length=2),  # type: ignore[arg-type]
-            link=props.get("x-link"),
-            source_ids=_ids(props.get("x-source-ids"), where),
-            target_ids=_ids(props.get("x-target-ids"), where),
-            confidence=_float(props.get("x-confidence"), where),
-        )
-
-
-def _float(value: str | None, where: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise TranslateError(f"{where}: property value {value!r} is not a number") from None
-
-
-def _int(value: str | None, default: int, where: str) -> int:
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise TranslateError(f"{where}: property value {value!r} is not an integer") from None
-
-
-def _ids(value: str | None, where: str, length: int | None = None) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    ids = parse_ids(value)
-    if ids is None or (length is not None and len(ids) != length):
-        shape = "a list of ids like [0, 1]" if length is None else f"a list of {length} offsets"
-        raise TranslateError(f"{where}: property value {value!r} is not {shape}")
-    return ids
+        props = {prop.get("type", "")[2:]: prop.text or "" for prop in element.iterfind("prop")
+                 if prop.get("type", "").startswith("x-")}
+        return from_props(variants[source][1], others[target][1], props,
+                          f"{self.name}: line {element.sourceline}", index)
 
 
 def read(path: str | Path) -> Iterator[Pair]:
     reader = _Reader(display_name(path))
-    with open_input(path) as handle:
-        etree.clear_error_log()  # the log is per thread; only this file's errors should be in it
-        events = etree.iterparse(
-            handle, events=("start", "end"), resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
-        )
-        try:
-            for event, element in events:
-                if event == "start":
-                    if element.getparent() is None:
-                        reader.check_root(element)
-                    continue
-                kind = _local(element.tag)
-                if kind == "header":
-                    reader.header(element)
-                elif kind == "tu":
-                    pair = reader.unit(element)
-                    # Free what has been read so memory stays flat on large memories.
-                    element.clear()
-                    while element.getprevious() is not None:
-                        del element.getparent()[0]
-                    if pair is not None:
-                        yield pair
-        except etree.XMLSyntaxError as exc:
-            raise TranslateError(f"{reader.name}: not well-formed XML {_where(exc)}") from None
-
-
-def _where(exc: etree.XMLSyntaxError) -> str:
-    """Line and message of the parser's last error (the exception's own text can be a generic
-    'no element found' after a fatal error in the middle of the file)."""
-    errors = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
-    if errors:
-        return f"at line {errors[-1].line}: {errors[-1].message}"
-    if exc.lineno:
-        return f"at line {exc.lineno}: {exc.msg}"
-    return "(no XML element found: empty or not XML)"
+    for kind, element in iter_elements(path, reader.name, reader.check_root, {"header", "tu"}):
+        if kind == "header":
+            reader.header(element)
+        else:
+            pair = reader.unit(element)
+            if pair is not None:
+                yield pair
