@@ -356,3 +356,14 @@ def test_a_cancelled_request_leaves_the_queue(translator):
             list(gone)
     finally:
         batcher.close()
+
+
+# -- the engine's alternatives (used by the alternatives field) -----------------------------------
+
+def test_engine_alternatives(translator):
+    plain = list(translator.translate(["أنا أقرأ كتابا.", "123"]))
+    wide = list(translator.translate(["أنا أقرأ كتابا.", "123"], alternatives=3))
+    assert plain[0].alternatives == () and plain[1].alternatives == ()
+    assert 1 <= len(wide[0].alternatives) <= 3 and wide[0].target not in wide[0].alternatives
+    assert len(set(wide[0].alternatives)) == len(wide[0].alternatives)
+    assert wide[1] == plain[1]  # nothing to translate: passed through, no alternatives
