@@ -367,3 +367,14 @@ def test_engine_alternatives(translator):
     assert 1 <= len(wide[0].alternatives) <= 3 and wide[0].target not in wide[0].alternatives
     assert len(set(wide[0].alternatives)) == len(wide[0].alternatives)
     assert wide[1] == plain[1]  # nothing to translate: passed through, no alternatives
+
+
+def test_a_loopback_server_answers_loopback_host_names_only(server):
+    from translate.server import loopback_hosts
+
+    _, client = server(allowed_hosts=loopback_hosts("127.0.0.1"))
+    assert client.get("/health", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    assert client.get("/health", headers={"Host": "localhost:5000"}).status_code == 200
+    # a page elsewhere that rebinds its own DNS name to 127.0.0.1 gets nothing
+    assert client.get("/health", headers={"Host": "attacker.example"}).status_code == 400
+    assert loopback_hosts("0.0.0.0") == ("*",)

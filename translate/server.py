@@ -209,6 +209,7 @@ class Server:
         (self.workdir / "files").mkdir(mode=0o700)
         self.downloads = Downloads(self.workdir / "files", s.file_ttl, s.max_files)
         self.in_flight = 0
+        self._closed = False
         self._limiter: anyio.CapacityLimiter | None = None
         self.page = {name: resources.files("translate").joinpath("web", name).read_bytes() for name in _PAGE}
         self.app = self._build()
@@ -247,7 +248,11 @@ class Server:
             self.close()
 
     def close(self) -> None:
-        """Stop: waiting sentences fail, the memory closes after any store in progress, files go."""
+        """Stop: waiting sentences fail, the memory closes after any store in progress, files go.
+        Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
         self.batcher.close(timeout=1.0)
         if self.memory is not None:
             self.memory.close()

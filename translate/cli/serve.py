@@ -86,7 +86,10 @@ def serve(
     # raises the signal again once done: with these handlers that ends in exit status 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        server.close()  # also when uvicorn stopped before its own shutdown (port in use)
     if not server.batcher.idle:
         # Batches of requests abandoned at the deadline are still in the model: do not wait for them.
         sys.stdout.flush()
