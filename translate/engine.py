@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +31,8 @@ class Translation:
     score: float | None
     tokens: int = 0  # target tokens the model generated
     error: str | None = None  # why the model failed on this sentence (target is then empty)
+    # The next-best hypotheses, best first, when ``alternatives`` were asked of ``translate``.
+    alternatives: tuple[str, ...] = ()
 
 
 class Engine(Protocol):
@@ -161,20 +163,25 @@ class Translator:
         return self._source_sp.encode(prepare_source(sentence), out_type=str)
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
-                  batch_size: int = 1024, window: int | None = None) -> Iterator[Translation]:
+                  batch_size: int = 1024, window: int | None = None,
+                  alternatives: int = 0) -> Iterator[Translation]:
         """Translate a stream of sentences; results come back in input order as they are ready.
 
         Sentences are read ``window`` at a time, sorted by length inside the window and cut into
         batches of at most ``batch_size`` tokens, all submitted at once so every inter-thread works.
+        ``alternatives`` > 0 also returns that many next-best hypotheses of the beam (the beam is
+        widened to hold them); the best hypothesis of such a search may differ from a plain one's.
         """
         options = options or DecodeOptions()
+        if alternatives:
+            options = replace(options, beam_size=max(options.beam_size, alternatives + 1))
         window = window or WINDOW
         iterator = iter(sentences)
         previous = None
         while True:
             chunk = list(itertools.islice(iterator, window))
             # Queue the next window before collecting this one: the workers never idle at a boundary.
-            current = self._submit(chunk, options, batch_size) if chunk else None
+            current = self._submit(chunk, options, batch_size, 1 + alternatives) if chunk else None
             if previous is not None:
                 yield from self._collect(previous)
             if current is None:
@@ -193,7 +200,7 @@ class Translator:
 
         return render(translate_document(text, self, options=options, batch_size=batch_size))
 
-    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int) -> _Window:
+    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int, hypotheses: int = 1) -> _Window:
         """Cut a window into pieces (long sentences are split) and queue their batches."""
         pieces: list[list[str]] = []
         owner: list[int] = []
@@ -214,7 +221,7 @@ class Translator:
             current.append(i)
         if current:
             batches.append(current)
-        window = _Window(sentences, owner, batches, [], pieces, limit, options)
+        window = _Window(sentences, owner, batches, [], pieces, limit, options, hypotheses)
         window.futures = [self._queue(batch, window) for batch in batches]
         return window
 
@@ -230,7 +237,7 @@ class Translator:
             [piece + self._eos for piece in pieces], asynchronous=asynchronous, beam_size=options.beam_size,
             length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
-            max_input_length=0, max_decoding_length=limit)
+            max_input_length=0, max_decoding_length=limit, num_hypotheses=window.hypotheses)
 
     def _results(self, window: _Window, batch: list[int], futures: list | None) -> list:
         """A batch's results; if the batch fails, each piece alone, a failure standing as its message."""
@@ -251,6 +258,7 @@ class Translator:
         """Wait for a window's batches and join each sentence's pieces back, in input order."""
         targets: list[list[str]] = [[] for _ in window.sentences]
         scores: list[list[tuple[float, int]]] = [[] for _ in window.sentences]
+        others: list[list[list[str]]] = [[] for _ in window.sentences]  # per piece, its other hypotheses
         errors: dict[int, str] = {}
         for batch, futures in zip(window.batches, window.futures):
             for i, result in zip(batch, self._results(window, batch, futures)):
@@ -260,6 +268,7 @@ class Translator:
                 tokens = result.hypotheses[0]
                 targets[window.owner[i]].append(clean_target(self._target_sp.decode(tokens)))
                 scores[window.owner[i]].append((result.scores[0], len(tokens)))
+                others[window.owner[i]].append([clean_target(self._target_sp.decode(h)) for h in result.hypotheses[1:]])
         for index, (sentence, texts, parts) in enumerate(zip(window.sentences, targets, scores)):
             if index in errors:
                 yield Translation(sentence, "", None, error=errors[index])
@@ -269,7 +278,8 @@ class Translator:
                 continue
             generated = sum(length for _, length in parts)
             score = sum(s * max(1, length) for s, length in parts) / sum(max(1, length) for _, length in parts)
-            yield Translation(sentence, " ".join(t for t in texts if t), score, generated)
+            yield Translation(sentence, " ".join(t for t in texts if t), score, generated,
+                              alternatives=_alternatives(texts, others[index]))
 
     def source_pieces(self, sentence: str) -> list[list[str]]:
         """The sentence as SentencePiece tokens, split into pieces the model accepts (no truncation)."""
@@ -302,6 +312,19 @@ class _Window:
     pieces: list[list[str]]
     limits: list[int]
     options: DecodeOptions
+    hypotheses: int = 1  # per piece: the best and the alternatives
+
+
+def _alternatives(best: list[str], others: list[list[str]]) -> tuple[str, ...]:
+    """The k-th alternative of a sentence: each piece's k-th other hypothesis (its best where it has
+    fewer), without repeats or the best translation itself."""
+    joined = " ".join(t for t in best if t)
+    found: dict[str, None] = {}
+    for k in range(max((len(o) for o in others), default=0)):
+        text = " ".join(t for t in (o[k] if k < len(o) else b for b, o in zip(best, others)) if t)
+        if text != joined:
+            found[text] = None
+    return tuple(found)
 
 
 def _wait(future):

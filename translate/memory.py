@@ -160,6 +160,11 @@ class CachedTranslator:
         self.stats = CacheStats()
         self._mine: set[int] = set()  # digests of the sources this object translated
 
+    # The wrapped engine's identity, so the cached engine is an ``Engine`` too.
+    model_name = property(lambda self: self.engine.model_name)
+    model_id = property(lambda self: self.engine.model_id)
+    compute_type = property(lambda self: self.engine.compute_type)
+
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
                   batch_size: int = 1024, window: int | None = None) -> Iterator[Translation]:
         options = options or DecodeOptions()

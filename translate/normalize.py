@@ -53,6 +53,11 @@ _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06d5\u06ee\u06ef\u06fa
                             "\u0750-\u077f\u08a0-\u08c9\ufb50-\ufdfb\ufe70-\ufefc]")
 
 
+def arabic_letters(text: str) -> int:
+    """How many Arabic-script letters ``text`` holds."""
+    return len(_ARABIC_LETTER.findall(text))
+
+
 def needs_translation(text: str) -> bool:
     """Whether ``text`` holds Arabic script. Text without any (English, numbers, URLs, code) is
     passed through as it is: an Arabic→English model can only garble it."""

@@ -32,7 +32,7 @@ try:
     from translate.cli.progress import set_quiet
     from translate.errors import TranslateError, flag_style
     # Command modules register themselves on `app` when imported (one module per command).
-    from translate.cli import doc, align, models, text, score, segment, corpus  # noqa: F401
+    from translate.cli import doc, align, models, text, score, segment, corpus, serve  # noqa: F401
     from translate.cli import eval as _eval  # noqa: F401  (the module name shadows a builtin)
 except ImportError as exc:  # a module of the other package stands where one of ours should be
     _foreign_package(f" ({exc})")
