@@ -47,6 +47,7 @@ from translate.detect import detect_languages
 from translate.document import DocumentTranslation, segments, translate_document, translate_segments
 from translate.engine import DecodeOptions
 from translate.errors import TranslateError
+from translate.flags import FlagConfig
 from translate.formats import open_writer
 from translate.formats._records import to_record
 from translate.memory import CachedTranslator, TranslationMemory
@@ -57,9 +58,8 @@ log = logging.getLogger("translate.server")
 
 SOURCE, TARGET = "ar", "en"
 LANGUAGES = [{"code": SOURCE, "name": "Arabic", "targets": [TARGET]}, {"code": TARGET, "name": "English", "targets": []}]
-# A sentence is marked for review below this per-token probability, exp(score): the threshold the
-# review tools use (chosen on the UN dev set with tiny-ar-en output).
-LOW_CONFIDENCE = 0.5
+# Sentences below this per-token probability are marked on the page, as on the review page.
+LOW_CONFIDENCE = FlagConfig().min_probability
 MAX_ALTERNATIVES = 5
 _PAGE = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
          "app.css": "text/css; charset=utf-8"}
