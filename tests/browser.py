@@ -3,6 +3,10 @@
     with Browser() as browser:
         page = browser.open("file:///tmp/page.html")      # waits for the load event
         page.evaluate("document.title")                   # a JavaScript expression's value
+        page.wait_for("document.querySelectorAll('tr').length > 2")
+        page.key("j"); page.key("Enter", key_code=13, modifiers=2)   # keys (modifiers: 2 Ctrl, 8 Shift)
+        page.type("نص"); page.set_file("#file", path)     # typing, choosing a file
+        page.download(lambda: page.key("Enter", key_code=13))       # the file the page then saves
         page.screenshot(path)                             # PNG of the whole page
         page.requests                                     # every URL the page asked for
 
@@ -24,7 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -73,6 +77,9 @@ class Browser:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         threading.Thread(target=self._process.stderr.read, daemon=True).start()  # keep stderr drained
+        self.downloads = Path(tempfile.mkdtemp(prefix="chromium-downloads-"))
+        self.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(self.downloads),
+                  eventsEnabled=True)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -87,6 +94,7 @@ class Browser:
             self._process.wait()
         self._send.close()
         shutil.rmtree(self._profile, ignore_errors=True)
+        shutil.rmtree(self.downloads, ignore_errors=True)
 
     def _read(self) -> None:
         buffer = b""
@@ -130,13 +138,15 @@ class Browser:
             raise BrowserError(f"{method}: {reply['error'].get('message')}")
         return reply.get("result", {})
 
-    def wait_event(self, method: str, session: str | None, since: int, timeout: float | None = None) -> dict:
-        """The first event ``method`` of ``session`` at index ``since`` or later in the event log."""
+    def wait_event(self, method: str, session: str | None, since: int, timeout: float | None = None,
+                   test: Callable[[dict], bool] = lambda params: True) -> dict:
+        """The first event ``method`` of ``session`` (None: the browser's own) at index ``since`` or
+        later in the event log whose params pass ``test``."""
         deadline = time.monotonic() + (timeout or self.timeout)
         with self._lock:
             while True:
                 for event in self._events[since:]:
-                    if event["method"] == method and event.get("sessionId") == session:
+                    if event["method"] == method and event.get("sessionId") == session and test(event["params"]):
                         return event
                 if not self._lock.wait(max(0.0, deadline - time.monotonic())):
                     raise BrowserError(f"no {method} event within {timeout or self.timeout} s")
@@ -188,10 +198,46 @@ class Page:
             raise BrowserError(f"JavaScript error: {details.get('exception', {}).get('description') or details}")
         return reply["result"].get("value")
 
-    def key(self, key: str) -> None:
-        """Press and release one key (a printable character) in the page."""
-        self.browser.call("Input.dispatchKeyEvent", self.session, type="keyDown", key=key, text=key)
-        self.browser.call("Input.dispatchKeyEvent", self.session, type="keyUp", key=key)
+    def key(self, key: str, *, code: str | None = None, key_code: int = 0, modifiers: int = 0) -> None:
+        """Press and release one key: a printable character, or a named key ("Enter", "Tab") with
+        its Windows key code; ``modifiers``: 2 Ctrl, 8 Shift."""
+        text = key if len(key) == 1 else "\r" if key == "Enter" else ""
+        common = {"key": key, "windowsVirtualKeyCode": key_code, "modifiers": modifiers} | (
+            {"code": code} if code else {})
+        self.browser.call("Input.dispatchKeyEvent", self.session, type="keyDown", text=text, **common)
+        self.browser.call("Input.dispatchKeyEvent", self.session, type="keyUp", **common)
+
+    def type(self, text: str) -> None:
+        """Text typed into the focused element."""
+        self.browser.call("Input.insertText", self.session, text=text)
+
+    def wait_for(self, expression: str, timeout: float = 60.0) -> Any:
+        """The first truthy value of a JavaScript expression, polled."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.05)
+        raise BrowserError(f"never true within {timeout} s: {expression}")
+
+    def set_file(self, selector: str, path: str | Path) -> None:
+        """Choose ``path`` in the file input ``selector``."""
+        node = self.browser.call("Runtime.evaluate", self.session,
+                                 expression=f"document.querySelector({json.dumps(selector)})")
+        self.browser.call("DOM.setFileInputFiles", self.session, files=[str(path)],
+                          objectId=node["result"]["objectId"])
+
+    def download(self, action: Callable[[], Any], timeout: float | None = None) -> Path:
+        """Do ``action`` (a click, a key) and return the file the page then downloads."""
+        with self.browser._lock:
+            since = len(self.browser._events)
+        action()
+        done = self.browser.wait_event("Browser.downloadProgress", None, since, timeout,
+                                       lambda params: params["state"] == "completed")
+        begun = self.browser.wait_event("Browser.downloadWillBegin", None, since, timeout,
+                                        lambda params: params["guid"] == done["params"]["guid"])
+        return self.browser.downloads / begun["params"]["suggestedFilename"]
 
     def screenshot(self, path: str | Path, full_page: bool = True) -> Path:
         import base64

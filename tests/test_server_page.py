@@ -9,12 +9,12 @@ import os
 import httpx
 import pytest
 
-import chromium
+import browser as headless
 from serving import serve
 from translate.formats import read_pairs
 
 # CI installs Debian's chromium (.ci/run): there a missing browser is a failure, not a skip.
-pytestmark = pytest.mark.skipif(not chromium.available() and not os.environ.get("CI"),
+pytestmark = pytest.mark.skipif(not headless.available() and not os.environ.get("CI"),
                                 reason="no chromium (apt-get install chromium)")
 
 # The last sentence is one tiny-ar-en translates badly, with a per-token probability under 0.5.
@@ -32,7 +32,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with chromium.Chromium() as browser:
+    with headless.Browser() as browser:
         yield browser
 
 
@@ -40,10 +40,10 @@ def test_paste_translate_see_pairs_download_tmx(server, browser):
     expected = httpx.post(server.url + "/v1/pairs", json={"q": TEXT}).json()["pairs"]
     tab = browser.open(server.url + "/")
     assert tab.evaluate("document.title").startswith("translate")
-    tab.press("Tab", key_code=9)  # the keyboard reaches the text box first
+    tab.key("Tab", key_code=9)  # the keyboard reaches the text box first
     assert tab.evaluate("document.activeElement.id") == "source"
     tab.type(TEXT)
-    tab.press("Enter", key_code=13, modifiers=2, text="\r")  # Ctrl+Enter
+    tab.key("Enter", key_code=13, modifiers=2)  # Ctrl+Enter
     tab.wait_for(f"{ROWS}.length === {len(expected)}")
     rows = tab.evaluate(f"{ROWS}.map(r => [...r.cells].map(c => [c.textContent, c.dir]).concat([r.className]))")
     for row, pair in zip(rows, expected):
@@ -54,7 +54,7 @@ def test_paste_translate_see_pairs_download_tmx(server, browser):
     assert [r[-1] for r in rows] == ["", "", "low"]  # the measured case: only the last one
     assert "1 with low confidence" in tab.evaluate("document.getElementById('summary').textContent")
     tab.evaluate("document.getElementById('download-tmx').focus()")
-    tmx = tab.download(lambda: tab.press("Enter", key_code=13, text="\r"))
+    tmx = tab.download(lambda: tab.key("Enter", key_code=13))
     assert tmx.name == "translation.tmx"
     assert [(p.source, p.target) for p in read_pairs(tmx)] == [(p["source"], p["target"]) for p in expected]
 
