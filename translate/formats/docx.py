@@ -1,0 +1,5 @@
+from translate.formats._inplace import InPlaceWriter
+
+
+class Writer(InPlaceWriter):
+    format = "docx"
