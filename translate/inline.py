@@ -151,7 +151,11 @@ def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a target range to whole words."""
+    """Widen a target range to whole words (an edge on a space moves inwards, to the word)."""
+    while start < end and start < len(text) and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     while start > 0 and not text[start - 1].isspace():
         start -= 1
     while end < len(text) and not text[end].isspace():

@@ -211,9 +211,8 @@ def close(handle: IO[bytes]) -> None:
 
 
 def _load_builtin() -> None:
-    if not _READERS:
-        # They register themselves; text first, the fallback.
-        from translate.readers import docx, html, markdown, text  # noqa: F401
+    # Each registers itself when first imported (a writer may have imported one already).
+    from translate.readers import docx, html, markdown, text  # noqa: F401
 
 
 __all__ = ["Block", "DEFAULT_MAX_BYTES", "Document", "Reader", "document_suffixes", "is_url", "lay_out",
