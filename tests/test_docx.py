@@ -135,3 +135,31 @@ def test_hyperlinks_and_bookmarks_are_kept(cli, tmp_path):
     link = "".join(tree.find(".//w:hyperlink", ns).itertext())
     assert link.strip() and not any("\u0600" <= ch <= "\u06ff" for ch in link)
     assert tree.find(".//w:hyperlink//w:rStyle", ns).get(f"{{{w}}}val") == "Hyperlink"
+
+
+def test_corpus_takes_pages_word_files_and_markdown(cli, toy_model, arabic_docx, tmp_path):
+    """By suffix, and by content where a file has none (a saved page without .html)."""
+    import json
+    import shutil
+
+    from conftest import ROOT
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(arabic_docx, docs / "notes.docx")
+    shutil.copy(ROOT / "tests" / "data" / "documents" / "news_ar.html", docs / "news.html")
+    shutil.copy(ROOT / "tests" / "data" / "documents" / "news_ar.html", docs / "saved-page")
+    shutil.copy(ROOT / "tests" / "data" / "documents" / "notes_ar.md", docs / "notes.md")
+    (docs / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    out = tmp_path / "out"
+    result = cli("corpus", docs, "-o", out, "--model", toy_model.ct2, "--max-length", "2", "--beam-size", "1",
+                 "--formats", "jsonl", "--quiet", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
+    sources = {(r["doc"], r["source"]) for r in records + rejected}
+    assert {doc for doc, _ in sources} == {"notes.docx", "news.html", "saved-page", "notes.md"}
+    assert ("saved-page", "المكتبة كبيرة وجميلة.") in sources and ("notes.docx", BOLD) in sources
+    assert not any("الرئيسية" in source for _, source in sources)  # the page's menu is not in the corpus
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "photo.png" in json.dumps(manifest.get("skipped", manifest))
