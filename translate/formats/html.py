@@ -47,7 +47,12 @@ def serialize(page: Page, translated: dict[int, Run]) -> str:
         return html_escape.escape(root.text or "", quote=False) + "".join(
             etree.tostring(child, method="html", encoding="unicode", with_tail=True) for child in root)
     _to_english(page.root)
-    out = etree.tostring(page.root.getroottree(), method="html", encoding="unicode", doctype=page.doctype or None)
+    if page.doctype:
+        out = etree.tostring(page.root.getroottree(), method="html", encoding="unicode", doctype=page.doctype)
+    else:  # the root and the comments before it, without the doctype lxml would add
+        out = "".join(etree.tostring(node, method="html", encoding="unicode", with_tail=False) + "\n"
+                      for node in reversed(list(page.root.itersiblings(preceding=True))))
+        out += etree.tostring(page.root, method="html", encoding="unicode")
     return out if out.endswith("\n") else out + "\n"
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -25,12 +26,14 @@ import lxml.html
 
 from translate.errors import TranslateError
 from translate.inline import Run, Span
-from translate.readers import Document, Reader, close, lay_out, read_limited, register
+from translate.readers import Block, Document, Reader, close, lay_out, read_limited, register
 from translate.textio import decode_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACE = re.compile(r"[ \t\n\r\f]+")
+_DOCTYPE = re.compile(r"^\ufeff?\s*(?:<!--.*?-->\s*)*<!doctype", re.I | re.S)
+_WHOLE_PAGE = re.compile(r"<(?:html|head|body)\b", re.I)
 
 INLINE = frozenset("""a abbr acronym b bdi bdo big br button cite code data del dfn em font i img input ins kbd
 label mark meter nobr output progress q rp rt ruby s samp select small span strike strong sub sup textarea time
@@ -168,8 +171,9 @@ class Page:
     @classmethod
     def parse(cls, text: str, name: str = "<html>", fragment: bool = False) -> Page:
         root = parse(text, name, fragment)
-        doctype = None if fragment else root.getroottree().docinfo.doctype or None
-        return cls(root, fragment, doctype)
+        # lxml gives every page a doctype; only one the page had is written back.
+        doctype = root.getroottree().docinfo.doctype if not fragment and _DOCTYPE.match(text) else None
+        return cls(root, fragment, doctype or None)
 
     @staticmethod
     def _blocks_inside(root: Any) -> set[int]:
@@ -280,37 +284,63 @@ def _block_text(element: Any) -> str:
     return "\n".join(_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n")).strip()
 
 
-def article(text: str, name: str, url: str | None = None) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    """The main article of a page as (text, kind) blocks, and its metadata."""
+def metadata(text: str, url: str | None = None) -> dict[str, Any]:
+    """Title, author, date and URL of a page (trafilatura's metadata extraction)."""
+    from trafilatura.metadata import extract_metadata
+
+    found = extract_metadata(text, default_url=url)
+    if found is None:
+        return {"url": url} if url else {}
+    meta = {"title": found.title, "author": found.author, "date": found.date, "url": url or found.url}
+    return {key: value for key, value in meta.items() if value}
+
+
+def article(text: str, title: str | None = None) -> list[tuple[str, str]]:
+    """The main article of a page as (text, kind) blocks, ``title`` first."""
     import trafilatura
 
     from translate.readers import size_limit
 
-    result = trafilatura.bare_extraction(text, url=url, with_metadata=True, include_comments=False,
+    result = trafilatura.bare_extraction(text, with_metadata=False, include_comments=False,
                                          include_tables=True, include_images=False, include_links=False,
                                          include_formatting=True, prune_xpath=_NOT_TRANSLATED,
                                          config=_config(max(size_limit(), len(text) + 1)))
     if result is None or result.body is None:
-        return [], {"url": url} if url else {}
-    meta = {"title": result.title, "author": result.author, "date": result.date, "url": url or result.url}
-    title = _SPACE.sub(" ", result.title or "").strip()
+        return []
+    title = _SPACE.sub(" ", title or "").strip()
     blocks: list[tuple[str, str]] = [(title, "title")] if title else []
     for element in result.body.iter(*_ARTICLE_BLOCKS):
         block = _block_text(element)
         if block and not (len(blocks) == 1 and block == title):
             blocks.append((block, _ARTICLE_BLOCKS[element.tag]))
-    return blocks, {key: value for key, value in meta.items() if value}
+    return blocks
 
 
-def from_text(text: str, name: str, url: str | None = None, fragment: bool = False) -> Document:
-    """A page's Document: the article's blocks (the whole page's if no article is found)."""
-    found, meta = article(text, name, url) if not fragment else ([], {})
+class ArticleBlocks:
+    """A page's blocks for sentence pairs, extracted on first use (in-place output never needs
+    them): the article's, or with no article found, every text of the page."""
+
+    def __init__(self, source: HtmlSource, title: str | None) -> None:
+        self.source, self.title = source, title
+        self._blocks: list[Block] | None = None
+
+    def __iter__(self) -> Iterator[Block]:
+        if self._blocks is None:
+            found = article(self.source.text, self.title) if not self.source.fragment else []
+            self._blocks = (lay_out((text, kind, None) for text, kind in found) if found
+                            else list(self.source.whole(Document("", "html", [])).blocks))
+        return iter(self._blocks)
+
+
+def from_text(text: str, name: str, url: str | None = None, fragment: bool | None = None) -> Document:
+    """A page's Document: its metadata now, its article's blocks when first read. Without
+    ``<html>``, ``<head>`` or ``<body>`` the text is a fragment (a post, a paragraph), and so is
+    its translation."""
+    if fragment is None:
+        fragment = not _WHOLE_PAGE.search(text)
+    meta = metadata(text, url) if not fragment else {}
     source = HtmlSource(text, name, fragment)
-    if not found:  # nothing recognisable as an article: every text of the page
-        whole = source.whole(Document(name, "html", [], meta))
-        whole.tree = source
-        return whole
-    return Document(name=name, format="html", blocks=lay_out((t, k, None) for t, k in found), meta=meta,
+    return Document(name=name, format="html", blocks=ArticleBlocks(source, meta.get("title")), meta=meta,
                     tree=source)
 
 
