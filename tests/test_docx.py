@@ -106,7 +106,7 @@ def test_tmx_from_docx_covers_every_sentence(cli, toy_model, arabic_docx, tmp_pa
 
 
 def _docx_with(path, replace: dict[str, bytes]) -> None:
-    """A copy of a real .docx with some parts replaced."""
+    """A copy of a real .docx with some parts replaced or added."""
     buffer = io.BytesIO()
     document = docx.Document()
     document.add_paragraph("مرحبا بكم.")
@@ -114,6 +114,8 @@ def _docx_with(path, replace: dict[str, bytes]) -> None:
     with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             target.writestr(entry.filename, replace.get(entry.filename, source.read(entry.filename)))
+        for name in set(replace) - set(source.namelist()):
+            target.writestr(name, replace[name])
 
 
 def test_hyperlinks_and_bookmarks_are_kept(cli, tmp_path):
@@ -163,3 +165,34 @@ def test_corpus_takes_pages_word_files_and_markdown(cli, toy_model, arabic_docx,
     assert not any("الرئيسية" in source for _, source in sources)  # the page's menu is not in the corpus
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "photo.png" in json.dumps(manifest.get("skipped", manifest))
+
+
+def test_footnotes_are_translated_and_references_kept(cli, tmp_path):
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    parts = {name: zipfile.ZipFile(buffer).read(name) for name in ("[Content_Types].xml",
+                                                                   "word/_rels/document.xml.rels")}
+    types = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.wordprocessingml.footnotes+xml"/></Types>')
+    rels = parts["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdFn" Type="http://schemas.openxmlformats.org/officeDocument/'
+                             b'2006/relationships/footnotes" Target="footnotes.xml"/></Relationships>')
+    body = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{w}"><w:body><w:p>'
+            '<w:r><w:t>الجو بارد اليوم.</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+            '<w:footnoteReference w:id="1"/></w:r></w:p><w:sectPr/></w:body></w:document>')
+    notes = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{w}">'
+             '<w:footnote w:id="1"><w:p><w:pPr><w:bidi/></w:pPr><w:r><w:rPr><w:rtl/></w:rPr>'
+             '<w:t>أنا أقرأ كتابا.</w:t></w:r></w:p></w:footnote></w:footnotes>')
+    src = tmp_path / "notes.docx"
+    _docx_with(src, {"[Content_Types].xml": types, "word/_rels/document.xml.rels": rels,
+                     "word/document.xml": body.encode(), "word/footnotes.xml": notes.encode()})
+    assert [b.text for b in read_document(src).blocks] == ["الجو بارد اليوم.", "أنا أقرأ كتابا."]
+    out = tmp_path / "notes.en.docx"
+    result = cli("doc", src, "-o", out, "--model", "tiny-ar-en", "--no-cache", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    footnotes = _xml(out, "word/footnotes.xml")
+    assert "book" in footnotes and "w:bidi" not in footnotes and "<w:rtl" not in footnotes
+    document = _xml(out)
+    assert '<w:footnoteReference w:id="1"/>' in document and "cold" in document

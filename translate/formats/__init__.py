@@ -23,9 +23,10 @@ _MODULES: dict[str, ModuleType] = {
     "txt": txt, "tmx": tmx, "json": json, "jsonl": jsonl, "tsv": tsv, "moses": moses, "links": links,
     "html": html, "docx": docx, "md": markdown,
 }
-FORMATS: tuple[str, ...] = tuple(_MODULES)
 # Formats that rebuild the input document, and the reader each one needs.
 IN_PLACE = {"html": "html", "docx": "docx", "md": "markdown"}
+# Formats that hold sentence pairs.
+FORMATS: tuple[str, ...] = tuple(name for name in _MODULES if name not in IN_PLACE)
 
 _EXTENSIONS = {
     ".txt": "txt", ".tmx": "tmx", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -43,7 +44,7 @@ _NOT_FOR = {"doc": {"links"}, "corpus": {"links", *IN_PLACE}, "align": {"txt", *
 
 def writable_formats(command: str) -> tuple[str, ...]:
     """The output formats of ``command`` (doc, align, corpus)."""
-    return tuple(name for name in FORMATS if name not in _NOT_FOR.get(command, ()))
+    return tuple(name for name in _MODULES if name not in _NOT_FOR.get(command, ()))
 
 
 def guess_format(path: str | Path) -> str:
@@ -56,14 +57,14 @@ def guess_format(path: str | Path) -> str:
     except KeyError:
         what = f"extension {suffix!r}" if suffix else "a path without extension"
         raise TranslateError(
-            f"{path}: cannot tell the format from {what}; choose one of {', '.join(FORMATS)} with --format"
+            f"{path}: cannot tell the format from {what}; choose one of {', '.join(_MODULES)} with --format"
         ) from None
 
 
 def _module(path: str | Path, fmt: str | None) -> ModuleType:
     name = fmt or guess_format(path)
     if name not in _MODULES:
-        raise TranslateError(f"--format {name}: unknown format; choose one of {', '.join(FORMATS)}")
+        raise TranslateError(f"--format {name}: unknown format; choose one of {', '.join(_MODULES)}")
     return _MODULES[name]
 
 
