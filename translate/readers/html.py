@@ -136,7 +136,7 @@ class _Collector:
         self.parts.append(value)
         self.length += len(value)
 
-    def inline(self, element: Any, block_like: set[int]) -> Span:
+    def inline(self, element: Any) -> Span:
         start = self.length
         if _kept(element):
             tag = _tag(element)
@@ -148,7 +148,7 @@ class _Collector:
         self.text(element.text)
         children = []
         for child in element:
-            children.append(self.inline(child, block_like))
+            children.append(self.inline(child))
             self.text(child.tail)
         return Span(start, self.length, element, children=children)
 
@@ -220,7 +220,7 @@ class Page:
         collector.text(element.text)
         for child in element:
             if self._is_inline(child):
-                spans.append(collector.inline(child, self._block_like))
+                spans.append(collector.inline(child))
                 nodes.append(child)
                 collector.text(child.tail)
                 continue
