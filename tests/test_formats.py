@@ -125,8 +125,9 @@ def test_guess_format():
     assert [guess_format(p) for p in ["a.txt", "A.TMX", "b.json", "c.jsonl", "d.tsv", "e.ar", "e.en",
                                       "f.links", "-"]] == ["txt", "tmx", "json", "jsonl", "tsv", "moses",
                                                            "moses", "links", "txt"]
-    with pytest.raises(TranslateError, match=r"out\.docx: cannot tell the format"):
-        guess_format("out.docx")
+    assert [guess_format(p) for p in ["p.html", "p.htm", "r.docx", "n.md"]] == ["html", "html", "docx", "md"]
+    with pytest.raises(TranslateError, match=r"out\.xlsx: cannot tell the format"):
+        guess_format("out.xlsx")
     with pytest.raises(TranslateError, match="unknown format"):
         open_writer("x.txt", "xml")
 

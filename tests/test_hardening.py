@@ -6,11 +6,13 @@ line on stderr naming the file, no partial output is left behind, and the input 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -48,6 +50,50 @@ _BOMB = b"""<?xml version="1.0"?>
 adminlang="en" srclang="ar" datatype="plaintext"/><body><tu><tuv xml:lang="ar"><seg>&d;</seg></tuv>
 <tuv xml:lang="en"><seg>&d;</seg></tuv></tu></body></tmx>"""
 
+@functools.cache
+def _docx(replace: tuple[tuple[str, bytes], ...] = ()) -> bytes:
+    """A real .docx (python-docx), with some parts replaced."""
+    import io
+
+    import docx
+
+    buffer = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph(ARABIC.strip())
+    document.save(buffer)
+    out = io.BytesIO()
+    parts = dict(replace)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            if entry.filename in parts:
+                continue
+            target.writestr(entry.filename, source.read(entry.filename))
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+@functools.cache
+def _docx_bomb() -> bytes:
+    """A .docx whose document.xml inflates to 1 GiB (4.7 MB on disk)."""
+    import io
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for entry in zipfile.ZipFile(io.BytesIO(_docx())).infolist():
+            if entry.filename != "word/document.xml":
+                archive.writestr(entry.filename, zipfile.ZipFile(io.BytesIO(_docx())).read(entry.filename))
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            chunk = b"<w:t>" + b"a" * (2**20 - 5)
+            for _ in range(1024):
+                part.write(chunk)
+    return out.getvalue()
+
+
+_DOCX_XXE = (b'<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
+             b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
+             b'<w:r><w:t>&xxe;</w:t></w:r></w:p></w:body></w:document>')
+
 # name -> file content (None: the path does not exist; "dir": a directory).
 INPUTS = {
     "missing": None,
@@ -69,30 +115,48 @@ INPUTS = {
     "tmx-bomb": _BOMB,
     "tmx-broken": b"<?xml version='1.0'?><tmx version='1.4'><body><tu>\n<tuv></tmx>",
     "jsonl-broken": b'{"source": "a", "target": "b"}\n{"source": "c", "target":\n{"source": "e", "target": "f"}\n',
+    "docx-not-zip": ARABIC.encode(),
+    "docx-truncated": None,  # built lazily: half of a real .docx
+    "docx-bomb": None,  # built lazily: document.xml inflates to 1 GiB
+    "docx-xxe": None,  # built lazily: an entity with an external reference in document.xml
+    "html-deep": ("<html><body>" + "<div>" * 5000 + ARABIC + "</div>" * 5000 + "</body></html>").encode(),
 }
-SUFFIX = {"tmx-xxe": ".tmx", "tmx-bomb": ".tmx", "tmx-broken": ".tmx", "jsonl-broken": ".jsonl"}
+_LAZY = {"long-line": _long_line, "docx-truncated": lambda: _docx()[:len(_docx()) // 2], "docx-bomb": _docx_bomb,
+         "docx-xxe": lambda: _docx((("word/document.xml", _DOCX_XXE),))}
+SUFFIX = {"tmx-xxe": ".tmx", "tmx-bomb": ".tmx", "tmx-broken": ".tmx", "jsonl-broken": ".jsonl",
+          "docx-not-zip": ".docx", "docx-truncated": ".docx", "docx-bomb": ".docx", "docx-xxe": ".docx",
+          "html-deep": ".html"}
 
 OK = "ok"
 NO_FILE, IS_DIR, OFFSET = "no such file", "is a directory", "not valid UTF-8 at byte offset"
 BINARY, NUL = "not valid UTF-8 at byte offset 0", "NUL byte at byte offset"
 
+NOT_WORD, BOMB = "not a Word document", "a decompression bomb?); refused unread"
+DOCTYPE, DEEP = "declares a DOCTYPE (XML entities or external references); refused", "nested deeper than 255"
+DOCUMENTS = {"docx-not-zip": NOT_WORD, "docx-truncated": NOT_WORD, "docx-bomb": BOMB, "docx-xxe": DOCTYPE,
+             "html-deep": DEEP}
+
 # What each command must do with each input. Commands read IN (and write under OUT).
 EXPECTED = {
     "segment": {"missing": NO_FILE, "directory": IS_DIR, "bad-utf8": OFFSET, "utf16-no-bom": NUL,
-                "nul": NUL, "png": BINARY},
+                "nul": NUL, "png": BINARY, **DOCUMENTS},
     "doc": {"missing": NO_FILE, "directory": IS_DIR, "bad-utf8": OFFSET, "utf16-no-bom": NUL,
-            "nul": NUL, "png": BINARY},
+            "nul": NUL, "png": BINARY, **DOCUMENTS},
     "score": {"missing": NO_FILE, "directory": IS_DIR, "empty": "no segments", "bad-utf8": OFFSET,
               "utf16-no-bom": NUL, "nul": NUL, "png": BINARY, "tmx-xxe": "declares XML entities",
-              "tmx-bomb": "declares XML entities", "tmx-broken": "line", "jsonl-broken": "line 2"},
+              "tmx-bomb": "declares XML entities", "tmx-broken": "line", "jsonl-broken": "line 2",
+              # score reads hypotheses as text or pair files, never as Word documents
+              "docx-truncated": OFFSET, "docx-bomb": OFFSET, "docx-xxe": OFFSET},
     "align": {"missing": NO_FILE, "directory": IS_DIR, "bad-utf8": OFFSET, "utf16-no-bom": NUL,
-              "nul": NUL, "png": BINARY},
+              "nul": NUL, "png": BINARY, **DOCUMENTS},
     # A corpus job skips a document it cannot read (listed in the manifest and on stderr) and goes on;
     # with nothing left to translate it stops before creating anything.
     "corpus": {"missing": "no such file or directory", "directory": "no documents", "bad-utf8": OFFSET,
                "utf16-no-bom": NUL, "nul": NUL, "png": BINARY, "tmx-xxe": "no documents",
-               "tmx-bomb": "no documents", "tmx-broken": "no documents", "jsonl-broken": "no documents"},
-    "models install": {"missing": "no such file", "directory": "not a Marian/OPUS-MT"},
+               "tmx-bomb": "no documents", "tmx-broken": "no documents", "jsonl-broken": "no documents",
+               **DOCUMENTS},
+    "models install": {"missing": "no such file", "directory": "not a Marian/OPUS-MT",
+                       "docx-bomb": "not a Marian/OPUS-MT", "docx-xxe": "not a Marian/OPUS-MT"},
 }
 NOT_A_ZIP = "not a valid zip archive"
 
@@ -118,7 +182,7 @@ def expectation(command: str, name: str) -> str:
 
 def make_input(tmp: Path, name: str) -> Path:
     path = tmp / f"input-{name}{SUFFIX.get(name, '.txt')}"
-    content = _long_line() if name == "long-line" else INPUTS[name]
+    content = _LAZY[name]() if name in _LAZY else INPUTS[name]
     if content == "dir":
         path.mkdir()
     elif content is not None:
@@ -130,8 +194,13 @@ def snapshot(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-@pytest.mark.parametrize("name", list(INPUTS))
-@pytest.mark.parametrize("command", list(EXPECTED))
+# models install takes zips of models, not documents: the rows of valid zips holding a document are
+# left out (it extracts a zip before looking inside; bounding that belongs to models.py).
+CASES = [(command, name) for command in EXPECTED for name in INPUTS
+         if not (command == "models install" and name in ("docx-bomb", "docx-xxe"))]
+
+
+@pytest.mark.parametrize("command, name", CASES)
 def test_hostile_input(cli, toy_model, tmp_path, command, name):
     src = make_input(tmp_path, name)
     out = tmp_path / "out"

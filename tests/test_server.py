@@ -210,6 +210,27 @@ def test_translate_file_and_download(server, translator, tmp_path):
     assert not any((app_server.workdir / "uploads").iterdir())
 
 
+def test_a_page_or_word_file_comes_back_in_its_own_format(server, tmp_path):
+    _, client = server()
+    page = '<html><body><h1>الجو بارد</h1><p>أنا أقرأ <b>كتابا</b>.</p><script>x()</script></body></html>'
+    answer = client.post("/translate_file", data=ARABIC, files={"file": ("page.html", page.encode())}).json()
+    assert answer["translatedFileUrl"].endswith("/page.en.html")
+    translated = client.get(answer["translatedFileUrl"]).text
+    assert '<html lang="en" dir="ltr">' in translated and "<b>" in translated and "<script>x()</script>" in translated
+    assert "الجو" not in translated
+    import docx
+
+    word = docx.Document()
+    word.add_paragraph("أين محطة القطار؟")
+    word.save(tmp_path / "letter.docx")
+    answer = client.post("/translate_file", data=ARABIC,
+                         files={"file": ("letter.docx", (tmp_path / "letter.docx").read_bytes())}).json()
+    assert answer["translatedFileUrl"].endswith("/letter.en.docx")
+    (tmp_path / "back.docx").write_bytes(client.get(answer["translatedFileUrl"]).content)
+    (paragraph,) = docx.Document(tmp_path / "back.docx").paragraphs
+    assert paragraph.text and "محطة" not in paragraph.text
+
+
 @pytest.mark.parametrize("path", [
     "/download_file/nothere/x.txt", "/download_file/..%2F..%2Fetc/passwd", "/download_file/../../etc/passwd",
     "/download_file/", "/download_file/files/x",

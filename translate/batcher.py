@@ -264,6 +264,8 @@ class Ticket:
     model_name = property(lambda self: self.batcher.model_name)
     model_id = property(lambda self: self.batcher.model_id)
     compute_type = property(lambda self: self.batcher.compute_type)
+    # Inline markup of format=html is placed by the model's attention (forced decoding, outside the batches).
+    attention = property(lambda self: getattr(self.batcher.engine, "attention", None))
 
     @property
     def cancelled(self) -> bool:

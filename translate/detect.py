@@ -11,8 +11,13 @@ from __future__ import annotations
 from translate.normalize import arabic_letters
 
 
-def detect_languages(text: str) -> list[dict]:
-    """``[{"language": "ar" | "en", "confidence": percent}]``, the likelier first (Arabic on a tie)."""
+def detect_languages(text: str, html: bool = False) -> list[dict]:
+    """``[{"language": "ar" | "en", "confidence": percent}]``, the likelier first (Arabic on a tie).
+    With ``html`` only the text of the markup counts, not its tags and URLs."""
+    if html and text.strip():
+        from lxml import html as lxml_html
+
+        text = lxml_html.fragment_fromstring(text, create_parent="div").text_content()
     arabic = arabic_letters(text)
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     total = arabic + latin

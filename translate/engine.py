@@ -35,6 +35,17 @@ class Translation:
     alternatives: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Attention:
+    """How a translation attends to its source: for each target token, its weights over the source
+    tokens (SentencePiece pieces of ``prepare_source(source)`` and of the target)."""
+
+    source: str  # the source as the model saw it (prepare_source)
+    source_tokens: list[str]
+    target_tokens: list[str]
+    weights: list[list[float]]  # len(target_tokens) rows of len(source_tokens)
+
+
 class Engine(Protocol):
     """What the pipeline, the translation memory and the corpus need of a translation engine
     (the local ``Translator``, the Ray pool, the server's batcher)."""
@@ -199,6 +210,31 @@ class Translator:
         from translate.formats.txt import render
 
         return render(translate_document(text, self, options=options, batch_size=batch_size))
+
+    def attention(self, pairs: Iterable[tuple[str, str]], *, batch_size: int = 64) -> Iterator[Attention | None]:
+        """For each (source sentence, its translation), the attention the model gives the
+        translation, by forced decoding: the decoder's attention at a step depends only on the
+        source and the target before it, so this is the attention seen while producing it. None
+        where the model never saw the sentence (no Arabic, or too long to go in one piece)."""
+        iterator = iter(pairs)
+        while chunk := list(itertools.islice(iterator, batch_size)):
+            tokens = []
+            for source, target in chunk:
+                pieces = self.source_pieces(source)
+                target_tokens = self._target_sp.encode(target, out_type=str) if len(pieces) == 1 else []
+                tokens.append((pieces[0], target_tokens) if target_tokens else None)
+            todo = [t for t in tokens if t]
+            results = iter(self._model.translate_batch(
+                [s + self._eos for s, _ in todo], target_prefix=[t for _, t in todo], beam_size=1,
+                return_attention=True, max_input_length=0,
+                max_decoding_length=max((len(t) for _, t in todo), default=1)) if todo else [])
+            for (source, _), item in zip(chunk, tokens):
+                if item is None:
+                    yield None
+                    continue
+                rows = next(results).attention[0][:len(item[1])]
+                yield Attention(prepare_source(source), item[0], item[1],
+                                [list(row[:len(item[0])]) for row in rows])
 
     def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int, hypotheses: int = 1) -> _Window:
         """Cut a window into pieces (long sentences are split) and queue their batches."""

@@ -162,6 +162,8 @@ class CachedTranslator:
 
     # The wrapped engine's identity, so the cached engine is an ``Engine`` too.
     model_name = property(lambda self: self.engine.model_name)
+    # The wrapped engine's attention, for inline markup (None when it has none).
+    attention = property(lambda self: getattr(self.engine, "attention", None))
     model_id = property(lambda self: self.engine.model_id)
     compute_type = property(lambda self: self.engine.compute_type)
 

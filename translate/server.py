@@ -48,7 +48,7 @@ from translate.document import DocumentTranslation, segments, translate_document
 from translate.engine import DecodeOptions
 from translate.errors import TranslateError
 from translate.flags import FlagConfig
-from translate.formats import open_writer
+from translate.formats import IN_PLACE, open_writer, whole_document
 from translate.formats._records import to_record
 from translate.memory import CachedTranslator, TranslationMemory
 from translate.readers import Document, document_suffixes, read_document
@@ -429,15 +429,12 @@ class Server:
         if fmt == "html":
             if alternatives:
                 raise ApiError(400, "Invalid request: alternatives are not available for format html")
-            if not _html_available():
-                raise ApiError(400, "format html needs the HTML reader (translate.formats.html), which this "
-                                    "installation does not have")
             translated, versions = await self._run(request, lambda t: self._translate_html(t, texts)), []
         else:
             translated, versions = await self._run(request, lambda t: self._translate_texts(t, texts, alternatives))
         answer: dict[str, Any] = {"translatedText": translated[0] if single else translated}
         if source == "auto":
-            detected = [detect_languages(text)[0] for text in texts]
+            detected = [detect_languages(text, html=fmt == "html")[0] for text in texts]
             answer["detectedLanguage"] = detected[0] if single else detected
         if alternatives:
             answer["alternatives"] = versions[0] if single else versions
@@ -537,6 +534,10 @@ class Server:
             try:
                 document = read_document(path)
                 document.name = name
+                # A page, Word file or Markdown comes back in its own format, translated whole.
+                fmt = next((f for f, reader in IN_PLACE.items() if reader == document.format), "txt")
+                if fmt != "txt":
+                    document = whole_document(document, fmt)
                 result = translate_document(document, ticket, options=s.options, batch_size=s.batch_size,
                                             memory=self.memory)
                 pairs = [_check(pair) for pair in result]
@@ -544,23 +545,27 @@ class Server:
                 raise TranslateError(str(exc).replace(str(path), name)) from None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        answer = self._answer(result, pairs, name, downloads)
-        answer["file"] = answer.get("file") or self._store(_english_name(name), "txt", result.meta, pairs)
-        return answer
+        rebuild = {"document": result.document, "aligner": ticket.attention} if fmt != "txt" else {}
+        return self._answer(result, pairs, name, downloads, fmt, rebuild, file=True)
 
-    def _answer(self, result: DocumentTranslation, pairs: list[Pair], name: str, downloads: bool) -> dict[str, Any]:
+    def _answer(self, result: DocumentTranslation, pairs: list[Pair], name: str, downloads: bool,
+                fmt: str = "txt", rebuild: dict[str, Any] | None = None, file: bool = False) -> dict[str, Any]:
+        """The pairs and, with ``file`` or ``downloads``, the translated file (``fmt``); with
+        ``downloads``, its TMX and JSONL too."""
         answer: dict[str, Any] = {"pairs": [to_record(p) for p in pairs], "meta": result.meta}
+        if file or downloads:
+            answer["file"] = self._store(_english_name(name, fmt), fmt, result.meta, pairs, rebuild)
         if downloads:
             stem = Path(name).stem or "translation"
             answer["tmx"] = self._store(f"{stem}.tmx", "tmx", result.meta, pairs)
             answer["jsonl"] = self._store(f"{stem}.jsonl", "jsonl", result.meta, pairs)
-            answer["file"] = self._store(_english_name(name), "txt", result.meta, pairs)
         return answer
 
-    def _store(self, name: str, fmt: str, meta: dict[str, Any], pairs: list[Pair]) -> tuple[str, str]:
+    def _store(self, name: str, fmt: str, meta: dict[str, Any], pairs: list[Pair],
+               rebuild: dict[str, Any] | None = None) -> tuple[str, str]:
         """Write the pairs in ``fmt`` into the download area; (token, name) for the URL."""
         def write(path: Path) -> None:
-            with open_writer(path, fmt, meta=meta) as out:
+            with open_writer(path, fmt, meta=meta, **(rebuild or {})) as out:
                 for pair in pairs:
                     out.write(pair)
 
@@ -656,9 +661,8 @@ def _upload(files: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
     return name, data
 
 
-def _english_name(name: str) -> str:
-    path = Path(name)
-    return f"{path.stem or 'translation'}.en.txt"
+def _english_name(name: str, fmt: str = "txt") -> str:
+    return f"{Path(name).stem or 'translation'}.en.{fmt}"
 
 
 def _bearer(header: str) -> str | None:
@@ -691,14 +695,6 @@ def _rebuild(text: str, pairs: list[Pair], targets: list[str]) -> str:
         position = end
     out.append(text[position:])
     return "".join(out)
-
-
-def _html_available() -> bool:
-    try:
-        from translate.formats.html import translate_html  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 __all__ = ["ApiError", "LOW_CONFIDENCE", "Settings", "Server", "create_app", "loopback_hosts"]

@@ -9,6 +9,8 @@ segment, align, corpus, the server) reads through here, so a new reader serves a
 
 from __future__ import annotations
 
+import contextvars
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +21,10 @@ from translate.errors import TranslateError, param
 from translate.textio import open_binary
 
 STDIN = "-"
+# The largest document read whole (web pages, Word files, Markdown): 32 MB unless
+# TRANSLATE_MAX_INPUT_MB or read_document(max_bytes=...) says otherwise. Plain text streams.
+DEFAULT_MAX_BYTES = 32 * 2**20
+_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("max_bytes", default=None)
 
 
 @dataclass(frozen=True)
@@ -110,12 +116,54 @@ def sniff_file(path: Path) -> bool:
     return b"\0" not in head and bool(head.strip())
 
 
+def size_limit() -> int:
+    """The size limit in force for documents read whole (see ``DEFAULT_MAX_BYTES``)."""
+    limit = _LIMIT.get()
+    if limit is None:
+        try:
+            limit = int(float(os.environ.get("TRANSLATE_MAX_INPUT_MB", "")) * 2**20)
+        except ValueError:
+            limit = DEFAULT_MAX_BYTES
+    return limit
+
+
+def read_limited(handle: IO[bytes], name: str) -> bytes:
+    """All of ``handle``, refused past ``max_bytes()`` without reading much further."""
+    limit = size_limit()
+    try:
+        data = handle.read(limit + 1)
+    except OSError as exc:
+        raise TranslateError(f"{name}: cannot read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise TranslateError(f"{name}: larger than the {limit / 2**20:g} MB limit for documents "
+                             "(set TRANSLATE_MAX_INPUT_MB to change it)")
+    return data
+
+
+def is_url(source: str | Path) -> bool:
+    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
+
+
 def read_document(source: str | Path, *, input_format: str | None = None,
-                  encoding: str | None = None) -> Document:
-    """Open a document (a path, or ``-`` for standard input) with the reader that fits it.
+                  encoding: str | None = None, max_bytes: int | None = None) -> Document:
+    """Open a document (a path, an http(s) URL, or ``-`` for standard input) with the reader that
+    fits it. ``max_bytes`` bounds documents that are read whole (default: ``DEFAULT_MAX_BYTES``).
 
     Missing files, undecodable text and the like raise ``TranslateError`` here, before any work.
     """
+    token = _LIMIT.set(max_bytes) if max_bytes is not None else None
+    try:
+        return _read_document(source, input_format, encoding)
+    finally:
+        if token is not None:
+            _LIMIT.reset(token)
+
+
+def _read_document(source: str | Path, input_format: str | None, encoding: str | None) -> Document:
+    if is_url(source):
+        from translate.readers.web import read_url
+
+        return read_url(str(source), input_format=input_format, encoding=encoding)
     name = "<stdin>" if str(source) == STDIN else str(source)
     handle = open_binary(source)
     try:
@@ -137,6 +185,17 @@ def _peek(handle: IO[bytes]) -> bytes:
         return b""
 
 
+def lay_out(items: Iterable[tuple[str, str, Any]]) -> list[Block]:
+    """Blocks from (text, kind, ref) of a structured document, with starts as if their texts were
+    laid end to end with a blank line between them: each pair's ``source_span`` then falls inside
+    one block (a writer finds it by bisecting the starts)."""
+    blocks, start = [], 0
+    for text, kind, ref in items:
+        blocks.append(Block(text, start, kind, ref))
+        start += len(text) + 2
+    return blocks
+
+
 def stream_blocks(handle: IO[bytes], chunks: Callable[[IO[bytes]], Iterator[Block]]) -> Iterator[Block]:
     """Blocks from ``chunks(handle)``, closing the handle when they end (or are abandoned)."""
     try:
@@ -152,9 +211,9 @@ def close(handle: IO[bytes]) -> None:
 
 
 def _load_builtin() -> None:
-    if not _READERS:
-        from translate.readers import text  # noqa: F401  (registers itself)
+    # Each registers itself when first imported (a writer may have imported one already).
+    from translate.readers import docx, html, markdown, text  # noqa: F401
 
 
-__all__ = ["Block", "Document", "Reader", "document_suffixes", "read_document", "reader_for", "readers",
-           "register", "sniff_file"]
+__all__ = ["Block", "DEFAULT_MAX_BYTES", "Document", "Reader", "document_suffixes", "is_url", "lay_out",
+           "read_document", "size_limit", "read_limited", "reader_for", "readers", "register", "sniff_file"]

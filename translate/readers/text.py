@@ -62,4 +62,4 @@ def _read_all(handle: IO[bytes], name: str) -> bytes:
         raise TranslateError(f"{name}: cannot read ({exc.strerror})") from None
 
 
-TEXT = register(Reader("text", (".txt", ".md"), _read, description="plain text"))
+TEXT = register(Reader("text", (".txt",), _read, description="plain text"))
