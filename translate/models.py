@@ -259,7 +259,7 @@ def _fetch_and_convert(name: str, source: str, entry: CatalogEntry | None, work:
                              f"for {entry.name}: wrong or corrupt file")
     if local.is_file():
         local = _extract_zip(local, work / "unpacked")
-    route = detect_route(local)
+    route = detect_route(local, source)
     record["route"] = route
     out = work / "model"
     if route == "opus-mt":
@@ -271,15 +271,16 @@ def _fetch_and_convert(name: str, source: str, entry: CatalogEntry | None, work:
     return record
 
 
-def detect_route(path: Path) -> str:
-    """Which converter a model directory needs: OPUS-MT/Marian, Hugging Face, or none (CTranslate2)."""
+def detect_route(path: Path, name: str | None = None) -> str:
+    """Which converter a model directory needs: OPUS-MT/Marian, Hugging Face, or none (CTranslate2);
+    errors name ``name`` (what the user gave) rather than the unpacked directory."""
     if (path / "decoder.yml").is_file():
         return "opus-mt"
     if (path / "config.json").is_file() and not is_model_dir(path):
         return "hf"
     if is_model_dir(path):
         return "ct2"
-    raise TranslateError(f"{path}: not a Marian/OPUS-MT, Hugging Face or CTranslate2 model")
+    raise TranslateError(f"{name or path}: not a Marian/OPUS-MT, Hugging Face or CTranslate2 model")
 
 
 def convert_opus_mt(src: str | Path, out: str | Path, quantization: str = "int8") -> Path:
@@ -363,14 +364,22 @@ def download(url: str, dest: Path, progress: Progress | None = None) -> str:
     return digest.hexdigest()
 
 
+_MAX_INFLATION = 50
+
+
 def _extract_zip(archive: Path, dest: Path) -> Path:
     import zipfile
 
     try:
         with zipfile.ZipFile(archive) as zf:
-            for member in zf.namelist():
-                if member.startswith("/") or ".." in Path(member).parts:
-                    raise TranslateError(f"{archive}: unsafe path in zip: {member}")
+            for info in zf.infolist():
+                if info.filename.startswith("/") or ".." in Path(info.filename).parts:
+                    raise TranslateError(f"{archive}: unsafe path in zip: {info.filename}")
+                # Weights and vocabularies compress little; a member that inflates far more is a bomb
+                # (zipfile never inflates past the declared size, so the declared one is what counts).
+                if info.file_size > (1 << 20) and info.file_size > _MAX_INFLATION * max(info.compress_size, 1):
+                    raise TranslateError(f"{archive}: {info.filename} would inflate from {info.compress_size} "
+                                         f"to {info.file_size} bytes: not a model release (a zip bomb?)")
             bad = zf.testzip()
             if bad:
                 raise TranslateError(f"{archive}: corrupt zip (bad CRC in {bad})")
