@@ -32,8 +32,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with headless.Browser() as browser:
-        yield browser
+    with headless.Browser() as chromium:
+        yield chromium
 
 
 def test_paste_translate_see_pairs_download_tmx(server, browser):

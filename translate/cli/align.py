@@ -85,6 +85,6 @@ def align_command(
 
 def _sentences(path: str, presegmented: bool, reading: InputArgs):
     """A document's sentences (one per line, blank lines included, when pre-segmented)."""
-    document = read_document(path, input_format=reading.input_format, encoding=reading.encoding)
+    document = reading.read(path)
     found: list[Segment] = list(lines(document.blocks) if presegmented else segments(document))
     return found, document

@@ -15,7 +15,6 @@ from translate.document import translate_document
 from translate.errors import TranslateError
 from translate.formats import IN_PLACE, guess_format, open_writer, whole_document, writable_formats
 from translate.memory import open_memory
-from translate.readers import read_document
 from translate.textio import check_output
 
 
@@ -45,7 +44,7 @@ def doc(
                        writable_formats("doc"), "the output format of doc")
     if destination != "-":
         check_output(destination, (input,))
-    document = read_document(input, input_format=reading.input_format, encoding=reading.encoding)
+    document = reading.read(input)
     in_place = fmt in IN_PLACE
     if in_place:  # the whole document, not only its article
         document = whole_document(document, fmt)

@@ -42,8 +42,18 @@ class InputArgs:
         "--encoding", help="Text encoding of the input, e.g. cp1256 (default: UTF-8, or UTF-16 with a "
                            "byte-order mark).")] = None
     input_format: Annotated[Optional[str], typer.Option(
-        "--input-format", help="Read the input as this kind of document (default: from its name or "
-                               "content).")] = None
+        "--input-format", help="Read the input as this kind of document: text, html, docx, markdown "
+                               "(default: from its name or content).")] = None
+    max_input_mb: Annotated[Optional[float], typer.Option(
+        "--max-input-mb", min=0.001, help="Largest web page, Word file or Markdown read (MB; default 32, "
+                                          "or TRANSLATE_MAX_INPUT_MB).")] = None
+
+    def read(self, source: str):
+        """The document at ``source`` (a path, URL or -) as these options say to read it."""
+        from translate.readers import read_document
+
+        limit = None if self.max_input_mb is None else int(self.max_input_mb * 2**20)
+        return read_document(source, input_format=self.input_format, encoding=self.encoding, max_bytes=limit)
 
 
 @dataclass

@@ -10,7 +10,6 @@ import typer
 from translate.cli.app import command
 from translate.cli.options import InputArgs, input_options
 from translate.document import segments
-from translate.readers import read_document
 
 
 @command()
@@ -22,7 +21,7 @@ def segment(
 ) -> None:
     """Split Arabic text into sentences: one per line, a blank line between paragraphs."""
     paragraph = None
-    document = read_document(source, input_format=reading.input_format, encoding=reading.encoding)
+    document = reading.read(source)
     for seg in segments(document):
         if paragraph is not None and seg.paragraph != paragraph:
             sys.stdout.write("\n")

@@ -10,7 +10,7 @@ from translate.cli.app import command
 from translate.cli.options import EngineArgs, InputArgs, engine_options, input_options
 from translate.document import translate_document
 from translate.formats import open_writer
-from translate.readers import Document, read_document
+from translate.readers import Document
 
 
 @command()
@@ -23,7 +23,7 @@ def text(
     engine: EngineArgs,
 ) -> None:
     """Translate Arabic text given on the command line or on standard input."""
-    document = (read_document("-", input_format=reading.input_format, encoding=reading.encoding)
+    document = (reading.read("-")
                 if source == "-" else Document.from_text(source))
     translator = engine.translator()
     with open_writer("-", "txt") as out:
