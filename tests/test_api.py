@@ -103,3 +103,15 @@ def test_another_translate_package_is_one_line_not_a_traceback(tmp_path, other):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("translate: error: translate-toolkit")
     assert "pipx install translate-ar-en" in proc.stderr
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """Start-up time (bench/results/startup.md): a command imports sacrebleu, numpy, lxml, rich and the
+    web and document libraries only when it uses them. `segment` uses none of them."""
+    heavy = ("sacrebleu", "numpy", "lxml", "rich", "torch", "trafilatura", "docx", "starlette", "uvicorn",
+             "pydantic", "ctranslate2", "urllib.request")
+    code = ("import sys\nfrom translate.cli import main\ntry:\n    main(['segment', '-'])\nexcept SystemExit:\n"
+            f"    pass\nprint([m for m in {heavy!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], input="مرحبا. كيف حالك؟\n", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"

@@ -40,17 +40,28 @@ except ImportError as exc:  # a module of the other package stands where one of 
 __all__ = ["app", "main"]
 
 
+_terminated: list[int] = []
+
+
+def exit_interrupted() -> None:
+    """End the process after Ctrl-C or SIGTERM (outputs already cleaned up), without waiting for
+    the model's running batches, which the interpreter would otherwise finish first."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(128 + signal.SIGTERM if _terminated else 130)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors become one line on stderr and a non-zero exit status."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or bool(os.environ.get("TRANSLATE_DEBUG"))
     command = typer.main.get_command(app)
     set_quiet(False)  # until the options say otherwise (main may run several times in one process)
-    terminated = []
+    _terminated.clear()
 
     def on_sigterm(signum, frame) -> None:
         # Handled like Ctrl-C: outputs being written are removed, a corpus job commits what it has.
-        terminated.append(signum)
+        _terminated.append(signum)
         raise KeyboardInterrupt
 
     if threading.current_thread() is threading.main_thread():
@@ -65,11 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except SystemExit as exc:
         if exc.code == 130:
-            # Ctrl-C or SIGTERM: outputs are already cleaned up; exit without waiting for the
-            # model's running batches, which the interpreter would otherwise finish first.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(128 + signal.SIGTERM if terminated else 130)
+            exit_interrupted()
         raise
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error worth a traceback.

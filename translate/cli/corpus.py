@@ -125,8 +125,13 @@ def _interruptible(job: Callable[[threading.Event], dict], abort: Callable[[], N
         stop.set()
         thread.join(0.8)
         print("translate: interrupted; run the same command again to resume", file=sys.stderr, flush=True)
-        if abort is not None:
-            abort()  # the model runs elsewhere (Ray): let it clean up
+        if abort is None:
+            # The job thread may still be inside the model or the memory: end here, before the
+            # memory and the model are closed under it.
+            from translate.cli import exit_interrupted
+
+            exit_interrupted()
+        abort()  # the model runs elsewhere (Ray): a normal exit is quick and lets Ray clean up
         raise SystemExit(130) from None
     if "error" in outcome:
         raise outcome["error"]

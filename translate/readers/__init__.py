@@ -10,6 +10,7 @@ segment, align, corpus, the server) reads through here, so a new reader serves a
 from __future__ import annotations
 
 import contextvars
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -62,16 +63,40 @@ class Reader:
     description: str = ""
 
 
-_READERS: dict[str, Reader] = {}
+def _lazy(module: str) -> Callable[[IO[bytes], str, str | None], Document]:
+    """A reader's ``read``, imported on first use: the command line starts without lxml, python-docx
+    or markdown-it, which only the readers of those documents need."""
+    def read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
+        return importlib.import_module(module).read(handle, name, encoding)
+    return read
+
+
+def _sniff_docx(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04") and (b"word/" in head or b"[Content_Types].xml" in head)
+
+
+def _sniff_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html")) or (
+        start.startswith(b"<") and any(tag in start for tag in (b"<head", b"<body", b"<html")))
+
+
+# The built-in readers, in the order their first bytes are tried; plain text is the fallback.
+_READERS: dict[str, Reader] = {reader.name: reader for reader in (
+    Reader("docx", (".docx",), _lazy("translate.readers.docx"), _sniff_docx, "Word document (.docx)"),
+    Reader("html", (".html", ".htm", ".xhtml"), _lazy("translate.readers.html"), _sniff_html, "web page (HTML)"),
+    Reader("markdown", (".md", ".markdown"), _lazy("translate.readers.markdown"), description="Markdown"),
+    Reader("text", (".txt",), _lazy("translate.readers.text"), description="plain text"),
+)}
 
 
 def register(reader: Reader) -> Reader:
+    """Add a reader (or replace the one of that name)."""
     _READERS[reader.name] = reader
     return reader
 
 
 def readers() -> dict[str, Reader]:
-    _load_builtin()
     return dict(_READERS)
 
 
@@ -208,11 +233,6 @@ def close(handle: IO[bytes]) -> None:
     """Close an input when done with it (never standard input)."""
     if handle is not sys.stdin.buffer:
         handle.close()
-
-
-def _load_builtin() -> None:
-    # Each registers itself when first imported (a writer may have imported one already).
-    from translate.readers import docx, html, markdown, text  # noqa: F401
 
 
 __all__ = ["Block", "DEFAULT_MAX_BYTES", "Document", "Reader", "document_suffixes", "is_url", "lay_out",

@@ -24,7 +24,7 @@ from lxml import etree
 
 from translate.errors import TranslateError
 from translate.inline import Run, Span
-from translate.readers import Document, Reader, close, lay_out, read_limited, register, size_limit
+from translate.readers import Document, close, lay_out, read_limited, size_limit
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -256,7 +256,7 @@ def story_roots(document: Any) -> tuple[list[Any], dict[Any, Any]]:
     return [root for _, _, root in sorted(found, key=lambda f: (f[0], f[1]))], generic
 
 
-def _read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
+def read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
     try:
         data = read_limited(handle, name)
     finally:
@@ -285,10 +285,3 @@ def _read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
     blocks = lay_out((p.run.text, p.kind, index) for index, p in enumerate(paragraphs))
     return Document(name=name, format="docx", blocks=blocks, meta={k: v for k, v in meta.items() if v},
                     tree=DocxSource(document, paragraphs, generic))
-
-
-def sniff(head: bytes) -> bool:
-    return head.startswith(b"PK\x03\x04") and (b"word/" in head or b"[Content_Types].xml" in head)
-
-
-DOCX = register(Reader("docx", (".docx",), _read, sniff, "Word document (.docx)"))

@@ -26,7 +26,7 @@ import lxml.html
 
 from translate.errors import TranslateError
 from translate.inline import Run, Span
-from translate.readers import Block, Document, Reader, close, lay_out, read_limited, register
+from translate.readers import Block, Document, close, lay_out, read_limited
 from translate.textio import decode_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
@@ -344,18 +344,9 @@ def from_text(text: str, name: str, url: str | None = None, fragment: bool | Non
                     tree=source)
 
 
-def _read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
+def read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
     try:
         data = read_limited(handle, name)
     finally:
         close(handle)
     return from_text(decode(data, name, encoding), name)
-
-
-def sniff(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith((b"<!doctype html", b"<html")) or (
-        start.startswith(b"<") and any(tag in start for tag in (b"<head", b"<body", b"<html")))
-
-
-HTML = register(Reader("html", (".html", ".htm", ".xhtml"), _read, sniff, "web page (HTML)"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from translate.inline import Run, Span
-from translate.readers import Document, Reader, close, lay_out, read_limited, register
+from translate.readers import Document, close, lay_out, read_limited
 from translate.textio import decode_bytes
 
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?،؛؟'\"]")
@@ -133,7 +133,7 @@ def parse(text: str) -> MdSource:
     return MdSource(text.split("\n"), blocks)
 
 
-def _read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
+def read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
     try:
         data = read_limited(handle, name)
     finally:
@@ -144,6 +144,3 @@ def _read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
     title = next((block.run.text for block in source.blocks if block.kind == "heading"), None)
     return Document(name=name, format="markdown", blocks=blocks, meta={"title": title} if title else {},
                     tree=source)
-
-
-MARKDOWN = register(Reader("markdown", (".md", ".markdown"), _read, description="Markdown"))

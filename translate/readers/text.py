@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from typing import IO
 
 from translate.errors import TranslateError
-from translate.readers import Block, Document, Reader, close, register, stream_blocks
+from translate.readers import Block, Document, close, stream_blocks
 from translate.textio import decode_bytes
 
 CHUNK_BYTES = 1 << 20
 
 
-def _read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
+def read(handle: IO[bytes], name: str, encoding: str | None) -> Document:
     first = _read_chunk(handle, name)
     whole = bool(encoding) or first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if whole:
@@ -60,6 +60,3 @@ def _read_all(handle: IO[bytes], name: str) -> bytes:
         return handle.read()
     except OSError as exc:
         raise TranslateError(f"{name}: cannot read ({exc.strerror})") from None
-
-
-TEXT = register(Reader("text", (".txt",), _read, description="plain text"))
