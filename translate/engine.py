@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field
 from pathlib import Path
 
 from translate import models
@@ -25,6 +25,9 @@ class Translation:
     source: str
     target: str
     score: float  # length-normalised log-probability of the target
+    # The model's own target pieces (all pieces of a split sentence, in order): what a shortlist
+    # is built from. Empty where the translation came from elsewhere (the memory, the Ray pool).
+    tokens: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,35 @@ def default_threads(total: int | None = None) -> tuple[int, int]:
     return inter, max(1, total // inter)
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str) -> str:
+    """``cpu`` or ``cuda``: ``auto`` is CUDA when CTranslate2 sees a GPU (a CUDA build and a driver)."""
+    import ctranslate2
+
+    if device not in DEVICES:
+        raise TranslateError(f"device {device!r}: choose one of {', '.join(DEVICES)}")
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "cuda" and gpus == 0:
+        raise TranslateError("device 'cuda': CTranslate2 sees no CUDA GPU here (use device 'auto' or 'cpu')")
+    return "cuda" if device == "auto" and gpus > 0 else ("cpu" if device == "auto" else device)
+
+
+def default_compute_type(device: str) -> str:
+    """int8 weights everywhere; on a GPU the rest in float16 where the GPU supports it.
+
+    CPUs here have no fast float16 (AMD EPYC: oneDNN, no fp16/bf16 compute types), so int8 with
+    float32 activations; GPUs run int8_float16 (Turing and later), else float16, else float32.
+    """
+    if device != "cuda":
+        return "int8"
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types("cuda")
+    return next(t for t in ("int8_float16", "float16", "float32") if t in supported)
+
+
 LENGTH_BUCKET = 16
 # Sentences sorted and batched together. Fixed, not tied to the thread count: batched results can
 # differ in the last float bits with the batch, so the same text must always meet the same batches
@@ -79,6 +111,24 @@ def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
     return min(2 * bucket + 10, 2 * MAX_INPUT_TOKENS)
 
 
+def plan_batches(pieces: list[list[str]], limits: list[int], batch_size: int) -> list[list[int]]:
+    """Indices of ``pieces`` grouped into batches: sorted by length, at most ``batch_size`` padded tokens
+    each, one decoding limit per batch."""
+    order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
+        # a new length bucket starts a new batch, since the decoding limit is per batch.
+        if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limits[i] != limits[current[0]]):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
 class Translator:
     """Translate Arabic sentences to English with an installed CTranslate2 model.
 
@@ -86,22 +136,39 @@ class Translator:
     Load once and reuse: loading costs far more than a sentence. Never fork after loading.
     """
 
-    def __init__(self, model: str | Path | None = None, *, device: str = "cpu", compute_type: str = "int8",
+    def __init__(self, model: str | Path | None = None, *, device: str = "auto", compute_type: str | None = None,
                  inter_threads: int | None = None, intra_threads: int | None = None,
                  threads: int | None = None, models_dir: str | Path | None = None, offline: bool = False,
-                 progress: models.Progress | None = None):
+                 progress: models.Progress | None = None, shortlist: bool | None = None):
+        """``device``: cpu, cuda or auto; ``compute_type``: None for the device's default
+        (``default_compute_type``); ``shortlist``: restrict the output layer to the model's vocabulary
+        shortlist (``vmap.txt``, see translate.shortlist); None: where the model has one that measured
+        lossless when it was built."""
         import ctranslate2
         import sentencepiece
 
+        from translate import shortlist as shortlists
+
         self.model_name = str(model or models.default_model_name())
         self.model_dir = models.resolve(self.model_name, models_dir, offline=offline, progress=progress)
-        inter, intra = default_threads(threads)
+        self.device = resolve_device(device)
+        if self.device == "cuda":
+            # One replica per GPU; CPU threads only feed it.
+            inter, intra = 1, 1
+        else:
+            inter, intra = default_threads(threads)
         self.inter_threads = inter_threads or inter
         self.intra_threads = intra_threads or intra
-        self.compute_type = compute_type
+        self.compute_type = compute_type or default_compute_type(self.device)
+        self.shortlist = shortlists.use_by_default(self.model_dir) if shortlist is None else shortlist
+        if self.shortlist and not shortlists.has_shortlist(self.model_dir):
+            raise TranslateError(f"shortlist: {self.model_dir} has no vocabulary shortlist; build one with "
+                                 f"`translate models shortlist {Path(self.model_name).name}`")
+        # Which map restricted the output: part of a translation's identity (the memory keys on it).
+        self.shortlist_id = shortlists.fingerprint(self.model_dir) if self.shortlist else None
         try:
             self._model = ctranslate2.Translator(
-                str(self.model_dir), device=device, compute_type=compute_type,
+                str(self.model_dir), device=self.device, compute_type=self.compute_type,
                 inter_threads=self.inter_threads, intra_threads=self.intra_threads)
         except (RuntimeError, ValueError) as exc:
             raise TranslateError(f"{self.model_dir}: cannot load model ({exc})") from None
@@ -157,22 +224,11 @@ class Translator:
                 pieces.append(tokens)
                 owner.append(index)
         limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
-            # a new length bucket starts a new batch, since the decoding limit is per batch.
-            if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limit[i] != limit[current[0]]):
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
+        batches = plan_batches(pieces, limit, batch_size)
         futures = [self._model.translate_batch(
             [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
             length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
-            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
+            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True, use_vmap=self.shortlist,
             max_input_length=0, max_decoding_length=limit[batch[0]]) for batch in batches]
         return _Window(sentences, owner, batches, futures)
 
@@ -180,19 +236,21 @@ class Translator:
         """Wait for a window's batches and join each sentence's pieces back, in input order."""
         targets: list[list[str]] = [[] for _ in window.sentences]
         scores: list[list[tuple[float, int]]] = [[] for _ in window.sentences]
+        pieces: list[list[str]] = [[] for _ in window.sentences]
         for batch, futures in zip(window.batches, window.futures):
             for i, future in zip(batch, futures):
                 result = _wait(future)
                 tokens = result.hypotheses[0]
                 targets[window.owner[i]].append(clean_target(self._target_sp.decode(tokens)))
                 scores[window.owner[i]].append((result.scores[0], max(1, len(tokens))))
-        for sentence, texts, parts in zip(window.sentences, targets, scores):
+                pieces[window.owner[i]].extend(tokens)
+        for sentence, texts, parts, tokens in zip(window.sentences, targets, scores, pieces):
             if not texts:  # nothing to translate (empty after normalisation)
                 yield Translation(sentence, "", 0.0)
                 continue
             total = sum(length for _, length in parts)
             score = sum(s * length for s, length in parts) / total
-            yield Translation(sentence, " ".join(t for t in texts if t), score)
+            yield Translation(sentence, " ".join(t for t in texts if t), score, tuple(tokens))
 
     def source_pieces(self, sentence: str) -> list[list[str]]:
         """The sentence as SentencePiece tokens, split into pieces the model accepts (no truncation)."""

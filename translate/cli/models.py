@@ -1,4 +1,4 @@
-"""`translate models list|install|remove|path`."""
+"""`translate models list|install|remove|path|shortlist`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from translate import models
+from translate import shortlist as shortlists
 from translate.cli.app import models_app
 from translate.cli.progress import download_bar
 
@@ -66,3 +67,63 @@ def path(name: str, models_dir: ModelsDir = None) -> None:
     if not found:
         raise models.ModelNotFound(f"model '{name}' is not installed; install it with: {models.install_hint(name)}")
     typer.echo(str(found))
+
+
+@models_app.command()
+def shortlist(
+    name: Annotated[str, typer.Argument(help="Installed (or packaged) model name, or a model directory.")],
+    texts: Annotated[Optional[list[Path]], typer.Option(
+        "--from", help="Arabic text files to build from, one sentence per line (repeat for several); "
+                       "default: the UN v1.0 dev/test and TICO-19 build documents of the shared data.")] = None,
+    per_source: Annotated[int, typer.Option(
+        "--per-source", min=1, help="Target tokens kept per source token.")] = shortlists.PER_SOURCE,
+    frequent: Annotated[float, typer.Option(
+        "--frequent", min=0.0, max=1.0, help="Share of the target tokens always allowed, most frequent first "
+                                             "(by the model's target SentencePiece model).")] = shortlists.FREQUENT,
+    beam_size: Annotated[int, typer.Option("--beam-size", min=1, help="Beam size of the translations.")] = 4,
+    models_dir: ModelsDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Build a vocabulary shortlist (vmap.txt) for a model from its own translations, and check it.
+
+    The model translates the texts; each source token keeps the target tokens most often in its
+    sentences' translations. Held-back lines are translated again with the shortlist: where at
+    least 98% come out identical, translating uses it by default (--shortlist/--no-shortlist).
+    """
+    from translate.cli.progress import count_bar
+    from translate.engine import Translator
+    from translate.textio import read_text
+
+    model_dir = _writable_model(name, models_dir, quiet)
+    if texts:
+        lines = [line for path in texts for line in read_text(str(path)).splitlines()]
+        sources = [str(path) for path in texts]
+    else:
+        lines, sources = shortlists.default_texts()
+    unique = len(set(line.strip() for line in lines if line.strip()))
+    checked = min(unique // shortlists.CHECK_EVERY, shortlists.CHECK_MAX)
+    with count_bar("translating", unique + checked, quiet) as advance:
+        info = shortlists.build(model_dir, lines, load=lambda on: Translator(model_dir, shortlist=on),
+                                beam_size=beam_size, per_source=per_source, frequent=frequent, sources=sources,
+                                on_progress=advance)
+    check = info["check"]
+    verdict = "on by default" if check["lossless"] else "off by default (use --shortlist to force it)"
+    typer.echo(f"shortlist of {name}: {info['source_pieces']} source tokens from {info['sentences']} sentences; "
+               f"{100 * check['identical']:.1f}% of {check['sentences']} held-back translations identical: {verdict}; "
+               f"{model_dir / shortlists.VMAP_FILE}", err=True)
+
+
+def _writable_model(name: str, models_dir: Path | None, quiet: bool) -> Path:
+    """The model's own directory: a given one, the installed copy, or a new copy of a packaged model."""
+    path = Path(name)
+    if path.is_dir():
+        return models.resolve(path)
+    installed = models.models_dir(models_dir) / name
+    if models.is_model_dir(installed):
+        return installed
+    if models.installed_path(name, models_dir):  # packaged with the project: shortlist a copy
+        installed = models.install(name, directory=models_dir, offline=True)
+        if not quiet:
+            typer.echo(f"installed a copy of the packaged {name} in {installed}", err=True)
+        return installed
+    raise models.ModelNotFound(f"model '{name}' is not installed; install it with: {models.install_hint(name)}")

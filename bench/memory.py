@@ -1,0 +1,135 @@
+"""Peak memory of `translate doc` by document length: 1×, 4×, 16×, 64× (128 to 8,192 lines).
+
+    python bench/memory.py [--scales 1,4,16,64] [--beam 1] [--out bench/results]
+
+The random-weight model of the opus-mt-ar-en shape (bench/build.py), EOS pinned, 28 tokens per
+sentence, --no-cache. Articles: TICO-19's documents, then UN dev/test lines as further documents
+(TICO-19 alone has 2,100 lines), 4 sentences per paragraph, every line distinct so that nothing is
+answered from the translation memory. Each run is its own process; its peak RSS is the kernel's
+VmHWM. Variants, interleaved at each scale:
+- ``translate doc``: as users run it;
+- ``engine only``: bench/memory.py's own worker feeding the same sentences to ``Translator.translate``
+  (no reading, segmenting, memory or writer), with the Python heap's peak from tracemalloc;
+- ``translate doc, glibc defaults``: with the engine's malloc settings undone (TRANSLATE_MALLOC=glibc),
+  to show what they save.
+Writes memory.json and memory.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import build  # noqa: E402
+from bench.run import Job, run_process  # noqa: E402
+
+LINES_1X = 128
+
+
+def documents() -> list[list[str]]:
+    """TICO-19's documents, then the UN dev and test sets in documents of 24 lines."""
+    un = [line for name in ("un-v1.0-devset", "un-v1.0-testset")
+          for line in (build.DATA / name / "src.ar").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return build.tico_documents() + [un[i:i + 24] for i in range(0, len(un), 24)]
+
+
+def engine_worker(model: str, article: str, beam: int, length: int) -> None:
+    """Translate the article's sentences with the engine alone; print peak RSS and Python heap."""
+    import tracemalloc
+
+    from translate.document import split
+    from translate.engine import DecodeOptions, Translator
+
+    sentences = [s.text for s in split(Path(article).read_text(encoding="utf-8"))]
+    translator = Translator(model, offline=True)
+    tracemalloc.start()
+    count = sum(1 for _ in translator.translate(sentences, options=DecodeOptions(beam_size=beam, max_length=length)))
+    python_peak = tracemalloc.get_traced_memory()[1]
+    print(json.dumps({"sentences": count, "python_heap_peak_mb": python_peak / 2**20}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scales", default="1,4,16,64")
+    parser.add_argument("--beam", type=int, default=1)
+    parser.add_argument("--repetitions", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--engine-worker", nargs=4, metavar=("MODEL", "ARTICLE", "BEAM", "LENGTH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.engine_worker:
+        model, article, beam, length = args.engine_worker
+        engine_worker(model, article, int(beam), int(length))
+        return
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    work = build.build(build.FULL, None, log)
+    scales = [int(s) for s in args.scales.split(",")]
+    base = build.BUILD / "memory"
+    base.mkdir(parents=True, exist_ok=True)
+    docs = documents()
+    tmp = Path(tempfile.mkdtemp(prefix="outputs-", dir=base))
+    length = str(work.fixed_length)
+    jobs = []
+    for scale in scales:
+        article = base / f"article-{scale}x.ar.txt"
+        article.write_text(build.article_text(docs, LINES_1X * scale), encoding="utf-8")
+        out = str(tmp / f"{scale}x.jsonl")
+        doc = [sys.executable, "-m", "translate", "doc", "-q", "--offline", "--no-cache", "--model", work.model,
+               "--beam-size", str(args.beam), "--max-length", length, str(article), "-o", out]
+        jobs += [Job("translate doc", "article", "random", args.beam, doc, scale=scale),
+                 Job("engine only", "article", "random", args.beam, [sys.executable, __file__, "--engine-worker",
+                                                                    work.model, str(article), str(args.beam), length],
+                     scale=scale),
+                 Job("translate doc, glibc defaults", "article", "random", args.beam, doc, scale=scale,
+                     env={"TRANSLATE_MALLOC": "glibc"})]
+    started, load = time.time(), os.getloadavg()
+    for rep in range(args.repetitions):
+        for job in jobs:
+            job.runs.append(run_process(job))
+            log(f"rep {rep + 1} {job.contender} {job.scale}x: {job.runs[-1]['peak_rss_mb']:.0f} MB, "
+                f"{job.runs[-1]['wall_s']:.1f} s")
+    rows = [{"contender": j.contender, "scale": j.scale, "lines": LINES_1X * j.scale,
+             "peak_rss_mb": min(r["peak_rss_mb"] for r in j.runs), "wall_s": min(r["wall_s"] for r in j.runs),
+             "python_heap_peak_mb": j.runs[0].get("python_heap_peak_mb")} for j in jobs]
+    results = {"command": "python bench/memory.py" + (f" --beam {args.beam}" if args.beam != 1 else ""),
+               "beam": args.beam, "fixed_length": work.fixed_length, "model": work.model, "rows": rows,
+               "seconds": round(time.time() - started, 1), "load_average_start": load}
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "memory" if args.beam == 1 else f"memory-beam{args.beam}"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (args.out / f"{name}.md").write_text(markdown(results), encoding="utf-8")
+    log(f"wrote {args.out / name}.md")
+
+
+def markdown(results: dict) -> str:
+    scales = sorted({r["scale"] for r in results["rows"]})
+    contenders = list(dict.fromkeys(r["contender"] for r in results["rows"]))
+    out = [f"# Peak memory by document length (beam {results['beam']})", "",
+           f"Regenerate with `{results['command']}`. Random-weight model of the opus-mt-ar-en shape, "
+           f"{results['fixed_length']} tokens per sentence, `--no-cache`; {LINES_1X} distinct lines at 1× (TICO-19, then UN "
+           "lines), 4 per paragraph. Peak RSS = VmHWM of the process (MB; lowest of the repetitions). The machine was "
+           f"shared with other jobs (load average {results['load_average_start'][0]:.1f} at start): memory does not depend "
+           "on that, seconds do.", "",
+           "| contender | " + " | ".join(f"{s}× ({LINES_1X * s:,} lines)" for s in scales) + " | largest ÷ smallest |",
+           "|---|" + "---:|" * (len(scales) + 1)]
+    for c in contenders:
+        peaks = [next(r["peak_rss_mb"] for r in results["rows"] if r["contender"] == c and r["scale"] == s) for s in scales]
+        out.append(f"| {c} | " + " | ".join(f"{p:,.0f}" for p in peaks) + f" | {max(peaks) / min(peaks):.2f} |")
+    heaps = [r for r in results["rows"] if r["python_heap_peak_mb"] is not None]
+    if heaps:
+        out += ["", "Python heap peak of the engine-only runs (tracemalloc, MB): "
+                + ", ".join(f"{r['scale']}× {r['python_heap_peak_mb']:.1f}" for r in heaps) + "."]
+    seconds = ", ".join(f"{r['contender']} {r['scale']}× {r['wall_s']:.0f} s" for r in results["rows"])
+    out += ["", f"Wall times: {seconds}.", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
