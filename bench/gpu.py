@@ -82,7 +82,7 @@ def main() -> None:
     for beam in (1, 4):
         rate = measure(cpu, cpu_sentences, beam, 1024)
         rows.append({"device": "cpu", "compute_type": cpu.compute_type, "beam": beam, "batch_tokens": 1024,
-                     "sentences": len(cpu_sentences), "tokens_per_s": rate,
+                     "sentences": len(cpu_sentences), "tokens_per_s": rate, "baseline": True,
                      "threads": f"{cpu.inter_threads}x{cpu.intra_threads}"})
         log(f"cpu beam {beam}: {rate:.0f} tokens/s")
     del cpu
@@ -99,10 +99,10 @@ def main() -> None:
     saturation = {}
     for compute_type in types:
         for beam in (1, 4):
-            sweep = [r for r in rows if r["device"] == args.device and r["compute_type"] == compute_type and r["beam"] == beam]
+            sweep = [r for r in rows if not r.get("baseline") and r["compute_type"] == compute_type and r["beam"] == beam]
             best = max(r["tokens_per_s"] for r in sweep)
             saturation[f"{compute_type} beam {beam}"] = min(r["batch_tokens"] for r in sweep if r["tokens_per_s"] >= SATURATED * best)
-    cpu_rate = {r["beam"]: r["tokens_per_s"] for r in rows if r["device"] == "cpu"}
+    cpu_rate = {r["beam"]: r["tokens_per_s"] for r in rows if r.get("baseline")}
     for row in rows:
         row["vs_cpu"] = row["tokens_per_s"] / cpu_rate[row["beam"]]
     results = {"command": "python bench/gpu.py", "model": str(model), "fixed_length": FIXED_LENGTH,

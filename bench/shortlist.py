@@ -34,16 +34,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import build  # noqa: E402
+from bench import build, report  # noqa: E402
 from translate import shortlist  # noqa: E402
-from translate.engine import DecodeOptions, Translator, max_decoding_length, plan_batches  # noqa: E402
+from translate.engine import MAX_ROWS, DecodeOptions, Translator, max_decoding_length, plan_batches  # noqa: E402
 
 DATA = build.DATA
 WORK = build.BUILD / "shortlist"
 TINY = ROOT / "models" / "tiny-ar-en"
 GRID_PER_SOURCE = (4, 16, 64)
-PER_SOURCE_DECODED = 16
-GRID_FREQUENT = (0.25, 0.5, 0.75, 0.8, 0.85, 0.875, 0.9, 0.95)
+GRID_FREQUENT = (0.25, 0.5, 0.75, 0.85, 0.9, 0.95, 1.0)
+DECODED = {(16, 0.5), (16, 0.75), (16, 0.9), (16, 1.0)}  # (per source, frequent) decoded at beams 1 and 4
 DEV_LINES = 600
 BATCH_TOKENS = 1024
 
@@ -80,9 +80,9 @@ def translations(name: str, translator: Translator, lines: list[str], beam: int)
 
 
 def batch_unions(map_: shortlist.Shortlist, pieces: list[list[str]]) -> list[int]:
-    """Allowed-set size of each batch the engine would form (``BATCH_TOKENS``, default limits)."""
+    """Allowed-set size of each batch the engine would form (``BATCH_TOKENS``, its row cap and limits)."""
     limits = [max_decoding_length(len(p) + 1) for p in pieces]
-    return [len(map_.allowed(pieces[i] for i in batch)) for batch in plan_batches(pieces, limits, BATCH_TOKENS)]
+    return [len(map_.allowed(pieces[i] for i in batch)) for batch in plan_batches(pieces, limits, BATCH_TOKENS, MAX_ROWS)]
 
 
 def sizes(log) -> dict:
@@ -90,6 +90,7 @@ def sizes(log) -> dict:
     base = translations("un-dev", tiny, lines_of("un-v1.0-devset"), 4) + \
         translations("tico-build", tiny, shortlist.tico_split(DATA)[0], 4)
     dev = translations("dev", tiny, dev_lines(), 4)
+    dev_greedy = translations("dev", tiny, dev_lines(), 1)
     counts = shortlist.Cooccurrence()
     for item in base:
         counts.add([t for p in tiny.source_pieces(item["source"]) for t in p], item["tokens"])
@@ -105,12 +106,14 @@ def sizes(log) -> dict:
             row = {"per_source": per_source, "frequent": frequent, "always": len(map_.always),
                    "covered_un": statistics.mean(covered[:DEV_LINES]), "covered_everyday": statistics.mean(covered[DEV_LINES:]),
                    "mean_batch_allowed": statistics.mean(batch_unions(map_, dev_pieces))}
-            if per_source == PER_SOURCE_DECODED:  # decode the dev set with this map
+            if (per_source, frequent) in DECODED:  # decode the dev set with this map
                 map_.write(model / shortlist.VMAP_FILE)
                 restricted = Translator(str(model), shortlist=True)
-                got = [r.target for r in restricted.translate([d["source"] for d in dev], options=DecodeOptions(beam_size=4))]
-                same = [g == d["target"] for g, d in zip(got, dev)]
-                row |= {"identical_un": statistics.mean(same[:DEV_LINES]), "identical_everyday": statistics.mean(same[DEV_LINES:])}
+                for beam, reference in ((1, dev_greedy), (4, dev)):
+                    got = [r.target for r in restricted.translate([d["source"] for d in dev], options=DecodeOptions(beam_size=beam))]
+                    same = [g == d["target"] for g, d in zip(got, reference)]
+                    row |= {f"identical_un_beam{beam}": statistics.mean(same[:DEV_LINES]),
+                            f"identical_everyday_beam{beam}": statistics.mean(same[DEV_LINES:])}
             rows.append(row)
             log(f"sizes {row}")
     return {"build": "UN dev + TICO-19 build documents", "dev": f"{DEV_LINES} UN test + {DEV_LINES} manythings lines",
@@ -165,11 +168,11 @@ def quality(log) -> dict:
     return {"command": "translate models shortlist tiny-ar-en", "info": info, "rows": rows}
 
 
-def speed(repetitions: int, log) -> dict:
-    """Interleaved runs of bench/workers.py api without a map and with maps of several sizes."""
+def speed_models(work: build.Workload) -> tuple[dict[str, Path], dict[str, float]]:
+    """The random model without a map and with each speed map (by link, plus vmap.txt), and the mean
+    allowed set of a batch of the engine sentences under each."""
     import sentencepiece
 
-    work = build.build(build.FULL, None, log)
     model = Path(work.model)
     source_sp = sentencepiece.SentencePieceProcessor(model_file=str(model / "source.spm"))
     target_sp = sentencepiece.SentencePieceProcessor(model_file=str(model / "target.spm"))
@@ -190,16 +193,26 @@ def speed(repetitions: int, log) -> dict:
     for size in SPEED_SIZES:
         maps[f"{size:,} allowed"] = shortlist.Shortlist(tuple(vocabulary[:size]), {})
     dirs = {"full vocabulary": model}
-    allowed = {"full vocabulary": len(vocabulary)}
+    allowed = {"full vocabulary": float(len(vocabulary))}
     for name, map_ in maps.items():
         dirs[name] = WORK / f"random-{name.split()[0].replace(',', '')}"
         if dirs[name].exists():
             shutil.rmtree(dirs[name])
         dirs[name].mkdir(parents=True)
-        for item in model.iterdir():  # the same files, by link, plus the map
+        for item in model.iterdir():
             (dirs[name] / item.name).symlink_to(item)
         map_.write(dirs[name] / shortlist.VMAP_FILE)
         allowed[name] = statistics.mean(batch_unions(map_, pieces))
+    return dirs, allowed
+
+
+def speed(repetitions: int, log) -> dict:
+    """Interleaved runs of bench/workers.py api without a map and with maps of several sizes."""
+    work = build.build(build.FULL, None, log)
+    model = Path(work.model)
+    dirs, allowed = speed_models(work)
+    sentences = Path(work.sentences).read_text(encoding="utf-8").splitlines()
+    vocabulary = json.loads((model / "shared_vocabulary.json").read_text(encoding="utf-8"))
     runs: dict = {(beam, name): [] for beam in (1, 4) for name in dirs}
     for rep in range(repetitions):
         for beam, name in runs:
@@ -212,12 +225,8 @@ def speed(repetitions: int, log) -> dict:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             runs[(beam, name)].append(result["target_tokens"] / result["translate_s"])
             log(f"speed rep {rep + 1} beam {beam} {name}: {runs[(beam, name)][-1]:.0f} tokens/s")
-    rows = []
-    for (beam, name), rates in runs.items():
-        full = runs[(beam, "full vocabulary")]
-        ratios = [r / f for r, f in zip(rates, full)]  # per repetition: runs made minutes apart at most
-        rows.append({"beam": beam, "map": name, "allowed": allowed[name], "tokens_per_s": statistics.median(rates),
-                     "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)})
+    rows = [{"beam": beam, "map": name, "allowed": allowed[name], "tokens_per_s": statistics.median(rates)}
+            | report.spread_ratio(rates, runs[(beam, "full vocabulary")]) for (beam, name), rates in runs.items()]
     return {"model": str(model), "sentences": len(sentences), "fixed_length": work.fixed_length,
             "vocabulary": len(vocabulary), "target_pieces": len(shortlist.target_ranking(model)),
             "repetitions": repetitions, "rows": rows}
@@ -241,14 +250,14 @@ def markdown(results: dict) -> str:
                 f"full-vocabulary translation lies inside its own allowed set; *batch allowed*: mean allowed set of a "
                 f"{s['batch_tokens']}-token batch (vocabulary {s['vocabulary']:,}); *identical*: decoded with the map "
                 f"(engine batches), the same translation.", "",
-                "| frequent | always | per source | covered UN | covered everyday | batch allowed | identical UN | identical everyday |",
-                "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        pct = lambda r, k: f"{100 * r[k]:.1f}%" if k in r else ""  # noqa: E731
-        for r in s["rows"]:
-            out.append(f"| {r['frequent']} | {r['always']:,} | {r['per_source']} | {pct(r, 'covered_un')} | "
-                       f"{pct(r, 'covered_everyday')} | {r['mean_batch_allowed']:,.0f} | {pct(r, 'identical_un')} | "
-                       f"{pct(r, 'identical_everyday')} |")
-        out.append("")
+                ]
+        pct = lambda r, *keys: " / ".join(f"{100 * r[k]:.1f}%" for k in keys if k in r)  # noqa: E731
+        out += report.table(
+            ["frequent", "always", "per source", "covered UN", "covered everyday", "batch allowed",
+             "identical UN beam 1 / 4", "identical everyday beam 1 / 4"],
+            [[r["frequent"], f"{r['always']:,}", r["per_source"], pct(r, "covered_un"), pct(r, "covered_everyday"),
+              f"{r['mean_batch_allowed']:,.0f}", pct(r, "identical_un_beam1", "identical_un_beam4"),
+              pct(r, "identical_everyday_beam1", "identical_everyday_beam4")] for r in s["rows"]]) + [""]
     if "quality" in results:
         q = results["quality"]
         info = q["info"]
@@ -258,12 +267,12 @@ def markdown(results: dict) -> str:
                 f"sentences; {info.get('per_source')} per source piece, {info.get('frequent')} always allowed; "
                 f"{info.get('source_pieces', 0):,} source pieces). Its own check on {check.get('sentences')} held-back lines: "
                 f"{100 * check.get('identical', 0):.1f}% identical. Scored on sets it was not built from; "
-                "engine defaults (1,024-token batches).", "",
-                "| set | beam | BLEU full | BLEU shortlist | chrF full | chrF shortlist | identical | within bounds |",
-                "|---|---:|---:|---:|---:|---:|---:|---|"]
-        for r in q["rows"]:
-            out.append(f"| {r['set']} | {r['beam']} | {r['bleu_full']:.2f} | {r['bleu_shortlist']:.2f} | {r['chrf_full']:.2f} | "
-                       f"{r['chrf_shortlist']:.2f} | {100 * r['identical']:.1f}% | {'yes' if r['lossless'] else 'no'} |")
+                "engine defaults (1,024-token batches).", ""]
+        out += report.table(
+            ["set", "beam", "BLEU full", "BLEU shortlist", "chrF full", "chrF shortlist", "identical", "within bounds"],
+            [[r["set"], r["beam"], f"{r['bleu_full']:.2f}", f"{r['bleu_shortlist']:.2f}", f"{r['chrf_full']:.2f}",
+              f"{r['chrf_shortlist']:.2f}", f"{100 * r['identical']:.1f}%", "yes" if r["lossless"] else "no"]
+             for r in q["rows"]])
         out += ["", "Bounds: BLEU and chrF within 0.2 of the full vocabulary and ≥ 98% identical.", ""]
     if "speed" in results:
         p = results["speed"]
@@ -273,12 +282,10 @@ def markdown(results: dict) -> str:
                 f"{p['vocabulary']:,}, of which {p['target_pieces']:,} target SentencePiece pieces (the real opus-mt-ar-en: "
                 "62,834, about half of them English). *default map*: the default sizes, built from the reference pairs of the "
                 "default texts (the random model's own translations are noise); *N allowed*: an always-allowed list of N "
-                "entries and nothing else (the cost depends on the size alone). *allowed*: mean allowed set per batch.", "",
-                "| beam | map | allowed | tokens/s | ÷ full vocabulary (median, min–max) |", "|---:|---|---:|---:|---|"]
-        for r in p["rows"]:
-            out.append(f"| {r['beam']} | {r['map']} | {r['allowed']:,.0f} | {r['tokens_per_s']:,.0f} | "
-                       f"{r['ratio_median']:.2f} ({r['ratio_min']:.2f}–{r['ratio_max']:.2f}) |")
-        out.append("")
+                "entries and nothing else (the cost depends on the size alone). *allowed*: mean allowed set per batch.", ""]
+        out += report.table(["beam", "map", "allowed", "tokens/s", "÷ full vocabulary (median, min–max)"],
+                            [[r["beam"], r["map"], f"{r['allowed']:,.0f}", f"{r['tokens_per_s']:,.0f}", report.fmt_ratio(r)]
+                             for r in p["rows"]]) + [""]
     return "\n".join(out)
 
 

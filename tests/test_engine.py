@@ -6,7 +6,11 @@ import random
 
 import pytest
 
-from translate.engine import DecodeOptions, MAX_INPUT_TOKENS, Translator, default_threads, max_decoding_length
+import ctranslate2
+
+from translate.engine import (DecodeOptions, MAX_INPUT_TOKENS, Translator, default_compute_type, default_threads,
+                              max_decoding_length, plan_batches, resolve_device)
+from translate.errors import TranslateError
 from translate.normalize import clean_target, prepare_source
 
 from conftest import SAMPLE
@@ -29,6 +33,9 @@ def test_batching_order_and_threads_do_not_change_output(toy_model, translator, 
     for batch_size in (8, 200, 100_000):
         got = [t.target for t in translator.translate(SENTENCES, options=options, batch_size=batch_size, window=5)]
         assert got == expected, batch_size
+    for max_rows in (1, 3, None):
+        got = [t.target for t in translator.translate(SENTENCES, options=options, max_rows=max_rows)]
+        assert got == expected, max_rows
     order = list(range(len(SENTENCES)))
     random.Random(1).shuffle(order)
     shuffled = [t.target for t in translator.translate([SENTENCES[i] for i in order], options=options)]
@@ -89,3 +96,49 @@ def test_prepare_source_normalises_like_opus_mt_training():
 def test_clean_target_unescapes_entities():
     assert clean_target("it&apos;s &quot;fine&quot; &amp; done") == "it's \"fine\" & done"
     assert clean_target("plain text") == "plain text"
+
+
+def test_batches_are_bounded_by_tokens_and_rows():
+    pieces = [["x"] * n for n in (1, 1, 1, 2, 2, 3, 5, 8, 8, 8, 13)]
+    limits = [max_decoding_length(len(p) + 1) for p in pieces]
+    for batch_size, max_rows in ((16, None), (16, 2), (1000, 3)):
+        batches = plan_batches(pieces, limits, batch_size, max_rows)
+        assert sorted(i for b in batches for i in b) == list(range(len(pieces)))
+        for b in batches:
+            assert len(b) == 1 or len(b) * max(len(pieces[i]) for i in b) <= batch_size
+            assert max_rows is None or len(b) <= max_rows
+            assert len({limits[i] for i in b}) == 1
+
+
+def test_tokens_are_the_model_pieces_of_the_target(translator):
+    result = next(translator.translate(SENTENCES[:1], options=GREEDY))
+    assert 0 < len(result.tokens) <= 16
+    assert translator._target_sp.decode(list(result.tokens)).strip() == result.target.strip()
+
+
+def test_device_auto_falls_back_to_cpu_and_cuda_needs_a_gpu(monkeypatch, toy_model):
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    assert resolve_device("auto") == "cpu" and resolve_device("cpu") == "cpu"
+    with pytest.raises(TranslateError, match="no CUDA GPU"):
+        resolve_device("cuda")
+    with pytest.raises(TranslateError, match="choose one of auto, cpu, cuda"):
+        resolve_device("tpu")
+    t = Translator(toy_model.ct2, device="auto")
+    assert (t.device, t.compute_type) == ("cpu", "int8")
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    assert resolve_device("auto") == "cuda"
+
+
+def test_gpu_compute_type_defaults_to_the_best_supported(monkeypatch):
+    assert default_compute_type("cpu") == "int8"
+    for supported, expected in (({"float32", "float16", "int8_float16", "int8"}, "int8_float16"),
+                                ({"float32", "float16"}, "float16"), ({"float32"}, "float32")):
+        monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device, s=supported: s)
+        assert default_compute_type("cuda") == expected
+
+
+def test_cli_device_cuda_without_gpu_is_one_line(cli, toy_model, monkeypatch):
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    result = cli("text", SENTENCES[0], "--model", str(toy_model.ct2), "--device", "cuda")
+    assert result.exit_code != 0 and "no CUDA GPU" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, asdict, field
@@ -95,6 +96,10 @@ LENGTH_BUCKET = 16
 # differ in the last float bits with the batch, so the same text must always meet the same batches
 # (the Ray backend sends work in chunks of exactly this size for the same reason).
 WINDOW = 256
+# Sentences per batch, whatever their length: the decoder's per-step tensors (logits: rows × beam ×
+# vocabulary) grow with rows, not with tokens, so short sentences in a 1,024-token batch would need
+# hundreds of MB. Measured: bench/results/settings-*.md.
+MAX_ROWS = 64
 
 
 def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
@@ -111,22 +116,48 @@ def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
     return min(2 * bucket + 10, 2 * MAX_INPUT_TOKENS)
 
 
-def plan_batches(pieces: list[list[str]], limits: list[int], batch_size: int) -> list[list[int]]:
+def plan_batches(pieces: list[list[str]], limits: list[int], batch_size: int,
+                 max_rows: int | None = None) -> list[list[int]]:
     """Indices of ``pieces`` grouped into batches: sorted by length, at most ``batch_size`` padded tokens
-    each, one decoding limit per batch."""
+    and ``max_rows`` sentences each, one decoding limit per batch."""
     order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
     batches: list[list[int]] = []
     current: list[int] = []
     for i in order:
         # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
         # a new length bucket starts a new batch, since the decoding limit is per batch.
-        if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limits[i] != limits[current[0]]):
+        if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limits[i] != limits[current[0]]
+                        or (max_rows and len(current) >= max_rows)):
             batches.append(current)
             current = []
         current.append(i)
     if current:
         batches.append(current)
     return batches
+
+
+MMAP_THRESHOLD = 1 << 20
+
+
+def limit_malloc_retention() -> None:
+    """Give every buffer of 1 MiB or more its own mapping, returned to the system when freed (glibc).
+
+    glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after which the
+    decoder's per-step tensors come from the heaps of CTranslate2's worker threads, where freed space
+    stays with the process and fragments: peak RSS then grows with the variety of batch shapes, so
+    with document length. A fixed threshold keeps it flat (bench/results/memory.md). Process-wide;
+    TRANSLATE_MALLOC=glibc leaves glibc's defaults.
+    """
+    if os.environ.get("TRANSLATE_MALLOC") == "glibc" or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (e.g. musl)
+        return
+    m_mmap_threshold = -3
+    libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)
 
 
 class Translator:
@@ -166,6 +197,7 @@ class Translator:
                                  f"`translate models shortlist {Path(self.model_name).name}`")
         # Which map restricted the output: part of a translation's identity (the memory keys on it).
         self.shortlist_id = shortlists.fingerprint(self.model_dir) if self.shortlist else None
+        limit_malloc_retention()
         try:
             self._model = ctranslate2.Translator(
                 str(self.model_dir), device=self.device, compute_type=self.compute_type,
@@ -192,11 +224,13 @@ class Translator:
         return self._source_sp.encode(prepare_source(sentence), out_type=str)
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
-                  batch_size: int = 1024, window: int | None = None) -> Iterator[Translation]:
+                  batch_size: int = 1024, window: int | None = None,
+                  max_rows: int | None = MAX_ROWS) -> Iterator[Translation]:
         """Translate a stream of sentences; results come back in input order as they are ready.
 
         Sentences are read ``window`` at a time, sorted by length inside the window and cut into
-        batches of at most ``batch_size`` tokens, all submitted at once so every inter-thread works.
+        batches of at most ``batch_size`` tokens and ``max_rows`` sentences, all submitted at once so
+        every inter-thread works.
         """
         options = options or DecodeOptions()
         window = window or WINDOW
@@ -205,7 +239,7 @@ class Translator:
         while True:
             chunk = list(itertools.islice(iterator, window))
             # Queue the next window before collecting this one: the workers never idle at a boundary.
-            current = self._submit(chunk, options, batch_size) if chunk else None
+            current = self._submit(chunk, options, batch_size, max_rows) if chunk else None
             if previous is not None:
                 yield from self._collect(previous)
             if current is None:
@@ -215,7 +249,7 @@ class Translator:
     def translate_text(self, sentence: str, options: DecodeOptions | None = None) -> str:
         return next(self.translate([sentence], options=options)).target
 
-    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int) -> _Window:
+    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int, max_rows: int | None) -> _Window:
         """Cut a window into pieces (long sentences are split) and queue their batches."""
         pieces: list[list[str]] = []
         owner: list[int] = []
@@ -224,7 +258,7 @@ class Translator:
                 pieces.append(tokens)
                 owner.append(index)
         limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
-        batches = plan_batches(pieces, limit, batch_size)
+        batches = plan_batches(pieces, limit, batch_size, max_rows)
         futures = [self._model.translate_batch(
             [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
             length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
