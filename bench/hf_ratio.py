@@ -84,8 +84,14 @@ def main() -> None:
                      "tokens": job.runs[0]["target_tokens"], "tokens_per_s": statistics.median(rate),
                      "peak_rss_mb": max(r["peak_rss_mb"] for r in job.runs)}
                     | report.spread_ratio(rate, [h["target_tokens"] / h["translate_s"] for h in hf.runs]))
+    rate = lambda job: [r["target_tokens"] / r["translate_s"] for r in job.runs]  # noqa: E731
+    vs_raw = []  # ours without a map against raw CTranslate2: same sentences, same settings
+    for beam in sorted({job.beam for job in todo}):
+        raw = next(j for j in todo if j.contender == "raw CTranslate2" and j.beam == beam)
+        api = next(j for j in todo if j.contender == "translate API, full vocabulary" and j.beam == beam)
+        vs_raw.append({"beam": beam} | report.spread_ratio(rate(api), rate(raw)))
     results = {"command": "python bench/hf_ratio.py", "repetitions": args.repetitions, "load_average": load,
-               "seconds": round(time.time() - started, 1), "allowed": allowed, "rows": rows}
+               "seconds": round(time.time() - started, 1), "allowed": allowed, "rows": rows, "api_vs_raw": vs_raw}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "hf_ratio.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     (args.out / "hf_ratio.md").write_text(markdown(results), encoding="utf-8")
@@ -103,6 +109,8 @@ def markdown(results: dict) -> str:
     out += report.table(["beam", "contender", "measured", "tokens/s", "÷ transformers", "peak RSS MB"],
                         [[r["beam"], r["contender"], r["workload"], f"{r['tokens_per_s']:,.0f}", report.fmt_ratio(r),
                           f"{r['peak_rss_mb']:,.0f}"] for r in results["rows"]])
+    out += ["", "Our Translator (no map) ÷ raw CTranslate2, same sentences and settings: "
+            + "; ".join(f"beam {r['beam']} {report.fmt_ratio(r)}" for r in results["api_vs_raw"]) + "."]
     return "\n".join(out + [""])
 
 

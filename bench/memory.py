@@ -9,9 +9,9 @@ answered from the translation memory. Each run is its own process; its peak RSS 
 VmHWM. Variants, interleaved at each scale:
 - ``translate doc``: as users run it;
 - ``engine only``: bench/memory.py's own worker feeding the same sentences to ``Translator.translate``
-  (no reading, segmenting, memory or writer), with the Python heap's peak from tracemalloc;
-- ``translate doc, glibc defaults``: with the engine's malloc settings undone (TRANSLATE_MALLOC=glibc),
-  to show what they save.
+  (no reading, segmenting, memory or writer);
+- up to 16×: ``engine only, no sentence cap`` (batches cut by tokens alone) and ``engine only, Python
+  heap traced`` (tracemalloc's peak of the Python heap; its RSS includes tracemalloc's own records).
 Writes memory.json and memory.md.
 """
 
@@ -30,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench import build  # noqa: E402
 from bench.run import Job, run_process  # noqa: E402
+from translate.engine import MAX_ROWS  # noqa: E402
 
 LINES_1X = 128
+SMALLER_UP_TO = 16  # the variants shown up to this scale only (time)
 
 
 def documents() -> list[list[str]]:
@@ -41,8 +43,9 @@ def documents() -> list[list[str]]:
     return build.tico_documents() + [un[i:i + 24] for i in range(0, len(un), 24)]
 
 
-def engine_worker(model: str, article: str, beam: int, length: int) -> None:
-    """Translate the article's sentences with the engine alone; print peak RSS and Python heap."""
+def engine_worker(model: str, article: str, beam: int, length: int, max_rows: int, traced: bool) -> None:
+    """Translate the article's sentences with the engine alone; with ``traced``, print the Python heap's
+    peak (tracemalloc's own records then add to the RSS)."""
     import tracemalloc
 
     from translate.document import split
@@ -50,10 +53,12 @@ def engine_worker(model: str, article: str, beam: int, length: int) -> None:
 
     sentences = [s.text for s in split(Path(article).read_text(encoding="utf-8"))]
     translator = Translator(model, offline=True)
-    tracemalloc.start()
-    count = sum(1 for _ in translator.translate(sentences, options=DecodeOptions(beam_size=beam, max_length=length)))
-    python_peak = tracemalloc.get_traced_memory()[1]
-    print(json.dumps({"sentences": count, "python_heap_peak_mb": python_peak / 2**20}))
+    if traced:
+        tracemalloc.start()
+    options = DecodeOptions(beam_size=beam, max_length=length)
+    count = sum(1 for _ in translator.translate(sentences, options=options, max_rows=max_rows or None))
+    peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
+    print(json.dumps({"sentences": count, "python_heap_peak_mb": peak}))
 
 
 def main() -> None:
@@ -61,12 +66,13 @@ def main() -> None:
     parser.add_argument("--scales", default="1,4,16,64")
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument("--repetitions", type=int, default=1)
+    parser.add_argument("--length", type=int, default=0, help="tokens per sentence (default: the workload's 28)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument("--engine-worker", nargs=4, metavar=("MODEL", "ARTICLE", "BEAM", "LENGTH"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine-worker", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_worker:
-        model, article, beam, length = args.engine_worker
-        engine_worker(model, article, int(beam), int(length))
+        model, article, beam, length, max_rows, traced = args.engine_worker
+        engine_worker(model, article, int(beam), int(length), int(max_rows), traced == "1")
         return
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     work = build.build(build.FULL, None, log)
@@ -75,7 +81,7 @@ def main() -> None:
     base.mkdir(parents=True, exist_ok=True)
     docs = documents()
     tmp = Path(tempfile.mkdtemp(prefix="outputs-", dir=base))
-    length = str(work.fixed_length)
+    length = str(args.length or work.fixed_length)
     jobs = []
     for scale in scales:
         article = base / f"article-{scale}x.ar.txt"
@@ -83,12 +89,13 @@ def main() -> None:
         out = str(tmp / f"{scale}x.jsonl")
         doc = [sys.executable, "-m", "translate", "doc", "-q", "--offline", "--no-cache", "--model", work.model,
                "--beam-size", str(args.beam), "--max-length", length, str(article), "-o", out]
+        engine = [sys.executable, __file__, "--engine-worker", work.model, str(article), str(args.beam), length]
         jobs += [Job("translate doc", "article", "random", args.beam, doc, scale=scale),
-                 Job("engine only", "article", "random", args.beam, [sys.executable, __file__, "--engine-worker",
-                                                                    work.model, str(article), str(args.beam), length],
-                     scale=scale),
-                 Job("translate doc, glibc defaults", "article", "random", args.beam, doc, scale=scale,
-                     env={"TRANSLATE_MALLOC": "glibc"})]
+                 Job("engine only", "article", "random", args.beam, [*engine, str(MAX_ROWS), "0"], scale=scale)]
+        if scale <= SMALLER_UP_TO:
+            jobs += [Job("engine only, no sentence cap", "article", "random", args.beam, [*engine, "0", "0"], scale=scale),
+                     Job("engine only, Python heap traced", "article", "random", args.beam,
+                         [*engine, str(MAX_ROWS), "1"], scale=scale)]
     started, load = time.time(), os.getloadavg()
     for rep in range(args.repetitions):
         for job in jobs:
@@ -98,8 +105,9 @@ def main() -> None:
     rows = [{"contender": j.contender, "scale": j.scale, "lines": LINES_1X * j.scale,
              "peak_rss_mb": min(r["peak_rss_mb"] for r in j.runs), "wall_s": min(r["wall_s"] for r in j.runs),
              "python_heap_peak_mb": j.runs[0].get("python_heap_peak_mb")} for j in jobs]
-    results = {"command": "python bench/memory.py" + (f" --beam {args.beam}" if args.beam != 1 else ""),
-               "beam": args.beam, "fixed_length": work.fixed_length, "model": work.model, "rows": rows,
+    command = "python bench/memory.py" + (f" --beam {args.beam}" if args.beam != 1 else "") + \
+        (f" --length {args.length}" if args.length else "")
+    results = {"command": command, "beam": args.beam, "fixed_length": int(length), "model": work.model, "rows": rows,
                "seconds": round(time.time() - started, 1), "load_average_start": load}
     args.out.mkdir(parents=True, exist_ok=True)
     name = "memory" if args.beam == 1 else f"memory-beam{args.beam}"
@@ -120,11 +128,12 @@ def markdown(results: dict) -> str:
            "| contender | " + " | ".join(f"{s}× ({LINES_1X * s:,} lines)" for s in scales) + " | largest ÷ smallest |",
            "|---|" + "---:|" * (len(scales) + 1)]
     for c in contenders:
-        peaks = [next(r["peak_rss_mb"] for r in results["rows"] if r["contender"] == c and r["scale"] == s) for s in scales]
-        out.append(f"| {c} | " + " | ".join(f"{p:,.0f}" for p in peaks) + f" | {max(peaks) / min(peaks):.2f} |")
+        peaks = {r["scale"]: r["peak_rss_mb"] for r in results["rows"] if r["contender"] == c}
+        out.append(f"| {c} | " + " | ".join(f"{peaks[s]:,.0f}" if s in peaks else "–" for s in scales)
+                   + f" | {max(peaks.values()) / min(peaks.values()):.2f} |")
     heaps = [r for r in results["rows"] if r["python_heap_peak_mb"] is not None]
     if heaps:
-        out += ["", "Python heap peak of the engine-only runs (tracemalloc, MB): "
+        out += ["", "Python heap peak of the traced engine-only runs (tracemalloc, MB): "
                 + ", ".join(f"{r['scale']}× {r['python_heap_peak_mb']:.1f}" for r in heaps) + "."]
     seconds = ", ".join(f"{r['contender']} {r['scale']}× {r['wall_s']:.0f} s" for r in results["rows"])
     out += ["", f"Wall times: {seconds}.", ""]

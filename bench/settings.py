@@ -12,7 +12,9 @@ interleaved (rep 1 of everything, then rep 2, ...) and each ratio is taken withi
 Models: tiny-ar-en, whose output lengths are its own (natural lengths); and the random-weight model of
 the opus-mt-ar-en shape (bench/build.py) with its EOS pinned and 28 tokens per sentence. Unpinning it
 would not give natural lengths: with random weights EOS is the argmax about once in 62,000 steps, so
-every sentence would run to its limit. Inputs: the speed benchmark's 192 TICO-19 + UN sentences.
+every sentence would run to its limit. Inputs: the speed benchmark's 192 TICO-19 + UN sentences
+(every other one, 96, for the random model). The engine group also tries glibc with a fixed 1 MiB mmap
+threshold (large buffers returned to the system when freed), for speed and peak RSS.
 """
 
 from __future__ import annotations
@@ -34,29 +36,30 @@ from bench.run import Job, machine, run_process  # noqa: E402
 TINY = ROOT / "models" / "tiny-ar-en"
 HUGE = 1 << 20  # a token budget that never binds
 
-# (group, name, worker arguments, baseline of the group)
+# (group, name, worker arguments, baseline of the group, environment)
 VARIANTS = [
-    ("threads", "raw 2x1", ["ct2", "--inter", "2", "--intra", "1"], False),
-    ("threads", "raw 1x2", ["ct2", "--inter", "1", "--intra", "2"], True),
-    ("batches", "raw 1,024 tokens", ["ct2"], True),
-    ("batches", "raw 32 sentences", ["ct2", "--batch-examples", "32"], False),
-    ("engine", "1,024 tokens", ["api", "--max-rows", "0"], True),
-    ("engine", "32 sentences", ["api", "--batch-tokens", str(HUGE), "--max-rows", "32"], False),
-    ("engine", "64 sentences", ["api", "--batch-tokens", str(HUGE), "--max-rows", "64"], False),
-    ("engine", "1,024 tokens, ≤ 32 sentences", ["api", "--max-rows", "32"], False),
-    ("engine", "1,024 tokens, ≤ 64 sentences", ["api", "--max-rows", "64"], False),
+    ("threads", "raw 2x1", ["ct2", "--inter", "2", "--intra", "1"], False, {}),
+    ("threads", "raw 1x2", ["ct2", "--inter", "1", "--intra", "2"], True, {}),
+    ("batches", "raw 1,024 tokens", ["ct2"], True, {}),
+    ("batches", "raw 32 sentences", ["ct2", "--batch-examples", "32"], False, {}),
+    ("engine", "defaults (1,024 tokens, ≤ 64 sentences)", ["api"], True, {}),
+    ("engine", "1,024 tokens, no sentence cap", ["api", "--max-rows", "0"], False, {}),
+    ("engine", "32 sentences, no token cap", ["api", "--batch-tokens", str(HUGE), "--max-rows", "32"], False, {}),
+    ("engine", "1 MiB mmap threshold", ["api"], False, {"MALLOC_MMAP_THRESHOLD_": str(1 << 20)}),
 ]
 
 
 def jobs(work: build.Workload) -> list[Job]:
+    half = build.BUILD / "settings-sentences.ar"
+    half.write_text("\n".join(Path(work.sentences).read_text(encoding="utf-8").splitlines()[::2]) + "\n", encoding="utf-8")
     out = []
-    for model_name, model in (("random", work.model), ("tiny-ar-en", str(TINY))):
+    for model_name, model, text in (("random", work.model, half), ("tiny-ar-en", str(TINY), Path(work.sentences))):
         for beam in (1, 4):
-            for group, name, args, _ in VARIANTS:
+            for group, name, args, _, env in VARIANTS:
                 fixed = ["--max-length", str(work.fixed_length)] if model_name == "random" else []
                 command = [sys.executable, str(ROOT / "bench" / "workers.py"), *args, "--model", model,
-                           "--input", work.sentences, "--beam", str(beam), *fixed]
-                out.append(Job(f"{group}: {name}", "engine", model_name, beam, command))
+                           "--input", str(text), "--beam", str(beam), *fixed]
+                out.append(Job(f"{group}: {name}", "engine", model_name, beam, command, env=env))
     return out
 
 
@@ -64,7 +67,7 @@ def summarise(done: list[Job]) -> list[dict]:
     rows = []
     for job in done:
         group, name = job.contender.split(": ", 1)
-        base_name = next(n for g, n, _, base in VARIANTS if g == group and base)
+        base_name = next(n for g, n, _, base, _ in VARIANTS if g == group and base)
         base = next(j for j in done if j.contender == f"{group}: {base_name}" and (j.model, j.beam) == (job.model, job.beam))
         rate = [r["target_tokens"] / r["translate_s"] for r in job.runs]
         rows.append({"model": job.model, "beam": job.beam, "group": group, "variant": name, "baseline": base_name,

@@ -233,6 +233,13 @@ def speed(repetitions: int, log) -> dict:
 
 
 SPEED_SIZES = (4_000, 12_000, 28_000)
+SPEED_NOTE = (
+    "Our `Translator` on {sentences} TICO-19 + UN sentences, {fixed_length} tokens each (EOS pinned), engine "
+    "batching, {repetitions} repetitions interleaved (each run its own process). Vocabulary {vocabulary:,}, of which "
+    "{target_pieces:,} target SentencePiece pieces (the real opus-mt-ar-en: 62,834, about half of them English). "
+    "*default map*: the default sizes, built from the reference pairs of the default texts (the random model's own "
+    "translations are noise); *N allowed*: an always-allowed list of N entries and nothing else (the cost depends on "
+    "the size alone). *allowed*: mean allowed set per batch.")
 
 
 def markdown(results: dict) -> str:
@@ -265,9 +272,10 @@ def markdown(results: dict) -> str:
         out += ["## Quality (tiny-ar-en)", "",
                 f"Map: `{q['command']}` (default texts: {', '.join(info.get('sources', []))}; {info.get('sentences', 0):,} "
                 f"sentences; {info.get('per_source')} per source piece, {info.get('frequent')} always allowed; "
-                f"{info.get('source_pieces', 0):,} source pieces). Its own check on {check.get('sentences')} held-back lines: "
-                f"{100 * check.get('identical', 0):.1f}% identical. Scored on sets it was not built from; "
-                "engine defaults (1,024-token batches).", ""]
+                f"{info.get('source_pieces', 0):,} source pieces). Its own check on {check.get('sentences')} held-back lines, "
+                "identical translations: " + ", ".join(f"beam {b} {100 * c['identical']:.1f}%"
+                                                       for b, c in check.get("beams", {}).items())
+                + ". Scored on sets it was not built from; engine batching (1,024 tokens, ≤ 64 sentences).", ""]
         out += report.table(
             ["set", "beam", "BLEU full", "BLEU shortlist", "chrF full", "chrF shortlist", "identical", "within bounds"],
             [[r["set"], r["beam"], f"{r['bleu_full']:.2f}", f"{r['bleu_shortlist']:.2f}", f"{r['chrf_full']:.2f}",
@@ -276,13 +284,7 @@ def markdown(results: dict) -> str:
         out += ["", "Bounds: BLEU and chrF within 0.2 of the full vocabulary and ≥ 98% identical.", ""]
     if "speed" in results:
         p = results["speed"]
-        out += ["## Speed (real-shape model, random weights)", "",
-                f"Our `Translator` on {p['sentences']} TICO-19 + UN sentences, {p['fixed_length']} tokens each (EOS pinned), "
-                f"1,024-token batches, {p['repetitions']} repetitions interleaved (each run its own process). Vocabulary "
-                f"{p['vocabulary']:,}, of which {p['target_pieces']:,} target SentencePiece pieces (the real opus-mt-ar-en: "
-                "62,834, about half of them English). *default map*: the default sizes, built from the reference pairs of the "
-                "default texts (the random model's own translations are noise); *N allowed*: an always-allowed list of N "
-                "entries and nothing else (the cost depends on the size alone). *allowed*: mean allowed set per batch.", ""]
+        out += ["## Speed (real-shape model, random weights)", "", SPEED_NOTE.format(**p), ""]
         out += report.table(["beam", "map", "allowed", "tokens/s", "÷ full vocabulary (median, min–max)"],
                             [[r["beam"], r["map"], f"{r['allowed']:,.0f}", f"{r['tokens_per_s']:,.0f}", report.fmt_ratio(r)]
                              for r in p["rows"]]) + [""]

@@ -30,7 +30,7 @@ def counts(pairs):
 
 def test_select_keeps_frequent_tokens_always_and_the_strongest_per_source():
     c = counts([("a b", "the cat ."), ("a c", "the cat sat ."), ("b", "the dog ."), ("c", "the mat .")] * 30
-               + [("d", "rare")])
+               + [("d", "rare")] * 2)
     # The first half of the ranking, and what is in at least 1% of the translations.
     s = shortlist.select(c, ["the", ".", "sat", "x"], per_source=1, frequent=0.5)
     assert set(s.always) == {"the", ".", "cat", "dog", "mat", "sat"}
@@ -72,11 +72,13 @@ def test_build_writes_map_and_its_check(shortlisted):
     assert shortlist.read_info(model) == info
     check = info["check"]
     assert 1 <= check["sentences"] <= shortlist.CHECK_MAX and info["sentences"] > check["sentences"]
-    assert check["lossless"] == (check["identical"] >= shortlist.LOSSLESS_IDENTICAL)
+    assert set(check["beams"]) == {"1"}  # built greedy: checked greedy
+    greedy = check["beams"]["1"]
+    assert not greedy["lossless"]  # a handful of held-back lines measures nothing: off by default
     # This random model writes a handful of distinct tokens, each in over 1% of its translations, so
     # the map allows all of them and greedy decoding keeps its argmax: the held-back lines come out
     # the same (a tolerance of one line for last-bit differences between CPUs).
-    assert check["identical"] >= 1 - 1 / check["sentences"]
+    assert greedy["identical"] >= 1 - 1 / check["sentences"]
 
 
 def test_ctranslate2_keeps_to_the_allowed_set(shortlisted, tmp_path):
@@ -99,26 +101,36 @@ def test_ctranslate2_keeps_to_the_allowed_set(shortlisted, tmp_path):
     assert any(not set(before) <= vmap.allowed(full.source_pieces(s)) for s, before in zip(SENTENCES, used))
 
 
-def test_default_follows_the_check_and_memory_keys_on_the_map(shortlisted, tmp_path):
+def test_default_follows_the_check_per_beam_and_memory_keys_on_the_map(shortlisted, tmp_path):
     model, info = shortlisted
     copy = tmp_path / "m"
     shutil.copytree(model, copy)
-    for lossless in (True, False):
-        (copy / shortlist.INFO_FILE).write_text(json.dumps(info | {"check": info["check"] | {"lossless": lossless}}))
-        t = Translator(copy)
-        assert t.shortlist is lossless
-        assert (t.shortlist_id is not None) is lossless
+    beam4 = DecodeOptions(beam_size=4, max_length=12)
+    check = info["check"] | {"beams": {"1": {"identical": 1.0, "lossless": True},
+                                       "4": {"identical": 0.9, "lossless": False}}}
+    (copy / shortlist.INFO_FILE).write_text(json.dumps(info | {"check": check}))
+    auto = Translator(copy)
+    assert auto.shortlist_for(GREEDY) and auto.shortlist_for(beam4) is None
     on, off = Translator(copy, shortlist=True), Translator(copy, shortlist=False)
-    assert MemoryKey.of(on, GREEDY) != MemoryKey.of(off, GREEDY)
+    assert on.shortlist_for(beam4) == auto.shortlist_for(GREEDY) and off.shortlist_for(GREEDY) is None
+    # Only the beam the check passed at uses the map: beam 4 translates as without it, exactly.
+    sources = SENTENCES[:4]
+    assert [t.target for t in auto.translate(sources, options=beam4)] == \
+        [t.target for t in off.translate(sources, options=beam4)]
+    assert MemoryKey.of(auto, GREEDY) == MemoryKey.of(on, GREEDY) != MemoryKey.of(off, GREEDY)
+    assert MemoryKey.of(auto, beam4) == MemoryKey.of(off, beam4)
     assert "shortlist" not in MemoryKey.of(off, GREEDY).options  # keys without a shortlist are unchanged
     (copy / shortlist.VMAP_FILE).write_text("\t</s>\n", encoding="utf-8")
     assert MemoryKey.of(Translator(copy, shortlist=True), GREEDY) != MemoryKey.of(on, GREEDY)
+    # A map without a check (e.g. copied from elsewhere) is off unless forced.
+    (copy / shortlist.INFO_FILE).unlink()
+    assert Translator(copy).shortlist_for(GREEDY) is None
 
 
 def test_forcing_a_missing_shortlist_is_an_error(toy_model):
     with pytest.raises(TranslateError, match="no vocabulary shortlist"):
         Translator(toy_model.ct2, shortlist=True)
-    assert Translator(toy_model.ct2).shortlist is False
+    assert Translator(toy_model.ct2).shortlist_for(GREEDY) is None
 
 
 def test_cli_builds_from_files_and_translates_with_and_without(cli, toy_model, tmp_path):
@@ -128,7 +140,7 @@ def test_cli_builds_from_files_and_translates_with_and_without(cli, toy_model, t
     text.write_text("\n".join(SENTENCES * 2) + "\n", encoding="utf-8")
     result = cli("models", "shortlist", "toy", "--from", text, "--models-dir", models_dir, "--beam-size", "1", "-q")
     assert result.exit_code == 0, result.stderr
-    assert "held-back translations identical" in result.stderr
+    assert "held-back translations identical" in result.stderr and "beam 1:" in result.stderr
     assert (models_dir / "toy" / shortlist.VMAP_FILE).is_file()
     for flag in ("--shortlist", "--no-shortlist"):
         out = cli("text", SENTENCES[0], "--model", str(models_dir / "toy"), "--max-length", "6", "--beam-size", "1", flag)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, asdict, field
@@ -136,30 +135,6 @@ def plan_batches(pieces: list[list[str]], limits: list[int], batch_size: int,
     return batches
 
 
-MMAP_THRESHOLD = 1 << 20
-
-
-def limit_malloc_retention() -> None:
-    """Give every buffer of 1 MiB or more its own mapping, returned to the system when freed (glibc).
-
-    glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after which the
-    decoder's per-step tensors come from the heaps of CTranslate2's worker threads, where freed space
-    stays with the process and fragments: peak RSS then grows with the variety of batch shapes, so
-    with document length. A fixed threshold keeps it flat (bench/results/memory.md). Process-wide;
-    TRANSLATE_MALLOC=glibc leaves glibc's defaults.
-    """
-    if os.environ.get("TRANSLATE_MALLOC") == "glibc" or not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (e.g. musl)
-        return
-    m_mmap_threshold = -3
-    libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)
-
-
 class Translator:
     """Translate Arabic sentences to English with an installed CTranslate2 model.
 
@@ -173,7 +148,7 @@ class Translator:
                  progress: models.Progress | None = None, shortlist: bool | None = None):
         """``device``: cpu, cuda or auto; ``compute_type``: None for the device's default
         (``default_compute_type``); ``shortlist``: restrict the output layer to the model's vocabulary
-        shortlist (``vmap.txt``, see translate.shortlist); None: where the model has one that measured
+        shortlist (``vmap.txt``, see translate.shortlist); None: at the beam sizes where it measured
         lossless when it was built."""
         import ctranslate2
         import sentencepiece
@@ -191,13 +166,7 @@ class Translator:
         self.inter_threads = inter_threads or inter
         self.intra_threads = intra_threads or intra
         self.compute_type = compute_type or default_compute_type(self.device)
-        self.shortlist = shortlists.use_by_default(self.model_dir) if shortlist is None else shortlist
-        if self.shortlist and not shortlists.has_shortlist(self.model_dir):
-            raise TranslateError(f"shortlist: {self.model_dir} has no vocabulary shortlist; build one with "
-                                 f"`translate models shortlist {Path(self.model_name).name}`")
-        # Which map restricted the output: part of a translation's identity (the memory keys on it).
-        self.shortlist_id = shortlists.fingerprint(self.model_dir) if self.shortlist else None
-        limit_malloc_retention()
+        self.shortlist = shortlists.Policy.of(self.model_dir, shortlist)
         try:
             self._model = ctranslate2.Translator(
                 str(self.model_dir), device=self.device, compute_type=self.compute_type,
@@ -219,6 +188,11 @@ class Translator:
             digest = meta.get("model_sha256") or sha256_file(self.model_dir / "model.bin")
             self._fingerprint = f"{Path(self.model_name).name}@{digest[:16]}"
         return self._fingerprint
+
+    def shortlist_for(self, options: DecodeOptions) -> str | None:
+        """The fingerprint of the vocabulary map that restricts translations with these options, or None:
+        part of a translation's identity (the translation memory keys on it)."""
+        return self.shortlist.map_for(options.beam_size)
 
     def tokenize(self, sentence: str) -> list[str]:
         return self._source_sp.encode(prepare_source(sentence), out_type=str)
@@ -259,10 +233,11 @@ class Translator:
                 owner.append(index)
         limit = [max_decoding_length(len(p) + 1, options.max_length) for p in pieces]
         batches = plan_batches(pieces, limit, batch_size, max_rows)
+        use_vmap = self.shortlist_for(options) is not None
         futures = [self._model.translate_batch(
             [pieces[i] + self._eos for i in batch], asynchronous=True, beam_size=options.beam_size,
             length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
-            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True, use_vmap=self.shortlist,
+            no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True, use_vmap=use_vmap,
             max_input_length=0, max_decoding_length=limit[batch[0]]) for batch in batches]
         return _Window(sentences, owner, batches, futures)
 

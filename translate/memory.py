@@ -89,8 +89,9 @@ class MemoryKey:
         # compute_type changes the numbers (int8 vs float32), so it is part of the identity; so does a
         # vocabulary shortlist, by which map (absent when off, so older memories stay valid).
         settings = options.as_dict() | {"compute_type": engine.compute_type}
-        if getattr(engine, "shortlist_id", None):
-            settings["shortlist"] = engine.shortlist_id
+        shortlist = engine.shortlist_for(options) if hasattr(engine, "shortlist_for") else None
+        if shortlist:
+            settings["shortlist"] = shortlist
         return cls(engine.model_id, json.dumps(settings, sort_keys=True))
 
 

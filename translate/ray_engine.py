@@ -30,8 +30,8 @@ class _Worker:
         self.translator = Translator(model, compute_type=compute_type, inter_threads=threads, intra_threads=1,
                                      models_dir=models_dir, offline=offline, shortlist=shortlist)
 
-    def identity(self) -> tuple[str, str, str | None]:
-        return self.translator.model_id, self.translator.model_name, self.translator.shortlist_id
+    def identity(self) -> tuple:
+        return self.translator.model_id, self.translator.model_name, self.translator.shortlist
 
     def translate(self, sentences: list[str], options: dict, batch_size: int) -> list[tuple[str, float]]:
         results = self.translator.translate(sentences, options=DecodeOptions(**options), batch_size=batch_size)
@@ -81,7 +81,10 @@ class RayTranslator:
         if len(identities) != 1:
             self.close()
             raise TranslateError(f"{name}: the Ray workers loaded different models {sorted(identities)}")
-        (self.model_id, self.model_name, self.shortlist_id), = identities
+        (self.model_id, self.model_name, self.shortlist), = identities
+
+    def shortlist_for(self, options: DecodeOptions) -> str | None:
+        return self.shortlist.map_for(options.beam_size)
 
     @property
     def workers(self) -> int:

@@ -11,8 +11,10 @@ target pieces by the model's target SentencePiece model (a share of them: measur
 map needs most of them to leave translations unchanged, see bench/results/shortlist.md). Per source
 piece: the target pieces that occur most often in the translations of sentences holding it. Part of
 the input is held back and translated again with the map: the share of identical translations is
-kept in ``shortlist.json`` beside the map, and the engine uses a shortlist by default only where
-that share is at least ``LOSSLESS_IDENTICAL``.
+kept in ``shortlist.json`` beside the map for beam 1 and the build's beam, and by default the engine
+uses the map only at the beam sizes where that share is at least ``LOSSLESS_IDENTICAL`` (on
+tiny-ar-en: greedy decoding, not beam search, where CTranslate2's renormalisation of the
+probabilities over the allowed tokens reorders beams).
 
 The allowed set is the union over a batch, so a sentence's translation may depend on the sentences
 it is batched with; the engine's batches are fixed by its window, so the same input still gives the
@@ -42,6 +44,8 @@ FREQUENT = 0.9
 LOSSLESS_IDENTICAL = 0.98  # share of held-back translations that must not change
 CHECK_EVERY = 10  # one line in CHECK_EVERY is held back to check the map ...
 CHECK_MAX = 300  # ... at most this many
+CHECK_MIN = 100  # fewer held-back lines measure nothing: the map then stays off by default
+COMMON_MIN = 3  # a piece is "common in the output" in at least 1% of the translations and this many
 
 
 @dataclass
@@ -119,10 +123,10 @@ def _target_vocabulary(model_dir: Path) -> set[str] | None:
 def select(counts: Cooccurrence, ranking: Sequence[str], per_source: int = PER_SOURCE,
            frequent: float = FREQUENT) -> Shortlist:
     """Always allowed: the first ``frequent`` share of ``ranking`` (target pieces, most frequent first)
-    and any piece in at least 1% of the translations; for each source piece, the ``per_source`` target
+    and any piece in at least 1% of the translations (and COMMON_MIN); for each source piece, the ``per_source`` target
     pieces most often in its sentences' translations (ties: the rarer target first, as the more
     specific one), the always-allowed ones aside."""
-    common_in_output = [t for t, n in counts.target.most_common() if n >= 0.01 * counts.sentences]
+    common_in_output = [t for t, n in counts.target.most_common() if n >= max(COMMON_MIN, 0.01 * counts.sentences)]
     always = tuple(dict.fromkeys([*ranking[:round(frequent * len(ranking))], *common_in_output]))
     common = set(always) | set(ALWAYS_ALLOWED)
     candidates = {}
@@ -144,9 +148,30 @@ def read_info(model_dir: Path) -> dict:
         return {}
 
 
-def use_by_default(model_dir: Path) -> bool:
-    """On where the model has a map whose check measured it lossless (a map without a check: off)."""
-    return has_shortlist(model_dir) and bool(read_info(model_dir).get("check", {}).get("lossless"))
+@dataclass(frozen=True)
+class Policy:
+    """When a translator restricts its output with the model's map: always (forced on), never, or, by
+    default, at the beam sizes whose check measured it lossless. ``fingerprint`` names the map."""
+
+    fingerprint: str | None = None
+    forced: bool | None = None
+    lossless_beams: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, model_dir: Path, forced: bool | None = None) -> Policy:
+        if forced and not has_shortlist(model_dir):
+            raise TranslateError(f"shortlist: {model_dir} has no vocabulary shortlist; build one with "
+                                 f"`translate models shortlist {Path(model_dir).name}`")
+        if forced is False or not has_shortlist(model_dir):
+            return cls(None, forced)
+        beams = read_info(model_dir).get("check", {}).get("beams", {})
+        lossless = frozenset(int(beam) for beam, check in beams.items() if check.get("lossless"))
+        return cls(fingerprint(model_dir), forced, lossless)
+
+    def map_for(self, beam_size: int) -> str | None:
+        """The map's fingerprint where translating at this beam uses it, else None."""
+        used = self.forced if self.forced is not None else beam_size in self.lossless_beams
+        return self.fingerprint if used else None
 
 
 def fingerprint(model_dir: Path) -> str:
@@ -196,27 +221,27 @@ def split_check(lines: Sequence[str]) -> tuple[list[str], list[str]]:
 def build(model_dir: Path, texts: Sequence[str], *, load: Callable[[bool], object], beam_size: int = 4,
           per_source: int = PER_SOURCE, frequent: float = FREQUENT, sources: Sequence[str] = (),
           on_progress: Callable[[int], None] | None = None) -> dict:
-    """Build ``vmap.txt`` for the model in ``model_dir`` from its translations of ``texts``, check it
-    on held-back lines, and write ``shortlist.json``. ``load(shortlist)`` returns a loaded
-    ``Translator`` of the model with the shortlist off or on. Returns the info written."""
+    """Build ``vmap.txt`` for the model in ``model_dir`` from its translations of ``texts`` at
+    ``beam_size``, check it on held-back lines at beam 1 and ``beam_size``, and write ``shortlist.json``.
+    ``load(shortlist)`` returns a loaded ``Translator`` of the model with the shortlist off or on.
+    Returns the info written."""
     from translate.engine import DecodeOptions
 
     lines = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
     if len(lines) < CHECK_EVERY:
         raise TranslateError(f"shortlist: {len(lines)} lines of text; at least {CHECK_EVERY} are needed")
     build_lines, check_lines = split_check(lines)
-    options = DecodeOptions(beam_size=beam_size)
     full = load(False)
     counts = Cooccurrence()
-    reference: dict[str, str] = {}
     held = set(check_lines)
-    for result in full.translate(lines, options=options):
-        if result.source in held:
-            reference[result.source] = result.target
-        else:
+    for result in full.translate(lines, options=DecodeOptions(beam_size=beam_size)):
+        if result.source not in held:
             counts.add((t for piece in full.source_pieces(result.source) for t in piece), result.tokens)
         if on_progress:
             on_progress(1)
+    beams = sorted({1, beam_size})
+    reference = {beam: [r.target for r in full.translate(check_lines, options=DecodeOptions(beam_size=beam))]
+                 for beam in beams}
     del full
     shortlist = select(counts, target_ranking(model_dir), per_source, frequent)
     model_dir = Path(model_dir)
@@ -226,14 +251,14 @@ def build(model_dir: Path, texts: Sequence[str], *, load: Callable[[bool], objec
     _write_atomic(model_dir / INFO_FILE, json.dumps(info, indent=2))
     shortlist.write(model_dir / VMAP_FILE)
     restricted = load(True)
-    same = 0
-    for result in restricted.translate(check_lines, options=options):
-        same += result.target == reference[result.source]
+    info["check"] = {"sentences": len(check_lines), "bound": LOSSLESS_IDENTICAL, "beams": {}}
+    for beam in beams:
+        got = [r.target for r in restricted.translate(check_lines, options=DecodeOptions(beam_size=beam))]
+        share = sum(a == b for a, b in zip(got, reference[beam])) / len(check_lines)
+        info["check"]["beams"][str(beam)] = {"identical": round(share, 4),
+                                             "lossless": share >= LOSSLESS_IDENTICAL and len(check_lines) >= CHECK_MIN}
         if on_progress:
-            on_progress(1)
-    share = same / len(check_lines)
-    info["check"] = {"sentences": len(check_lines), "identical": round(share, 4),
-                     "lossless": share >= LOSSLESS_IDENTICAL, "bound": LOSSLESS_IDENTICAL}
+            on_progress(len(check_lines))
     _write_atomic(model_dir / INFO_FILE, json.dumps(info, indent=2))
     return info
 

@@ -87,8 +87,9 @@ def shortlist(
     """Build a vocabulary shortlist (vmap.txt) for a model from its own translations, and check it.
 
     The model translates the texts; each source token keeps the target tokens most often in its
-    sentences' translations. Held-back lines are translated again with the shortlist: where at
-    least 98% come out identical, translating uses it by default (--shortlist/--no-shortlist).
+    sentences' translations. Held-back lines are translated again with the shortlist, greedy and at
+    --beam-size: at a beam where at least 98% come out identical, translating uses it by default
+    (--shortlist/--no-shortlist decide instead).
     """
     from translate.cli.progress import count_bar
     from translate.engine import Translator
@@ -102,14 +103,19 @@ def shortlist(
         lines, sources = shortlists.default_texts()
     unique = len(set(line.strip() for line in lines if line.strip()))
     checked = min(unique // shortlists.CHECK_EVERY, shortlists.CHECK_MAX)
-    with count_bar("translating", unique + checked, quiet) as advance:
+    with count_bar("translating", unique + 2 * checked, quiet) as advance:
         info = shortlists.build(model_dir, lines, load=lambda on: Translator(model_dir, shortlist=on),
                                 beam_size=beam_size, per_source=per_source, frequent=frequent, sources=sources,
                                 on_progress=advance)
     check = info["check"]
-    verdict = "on by default" if check["lossless"] else "off by default (use --shortlist to force it)"
+    beams = ", ".join(f"beam {beam}: {100 * c['identical']:.1f}%" for beam, c in check["beams"].items())
+    on = [beam for beam, c in check["beams"].items() if c["lossless"]]
+    verdict = (f"used by default at beam {', '.join(on)}" if on else "off by default") + " (--shortlist forces it)"
+    if check["sentences"] < shortlists.CHECK_MIN:
+        verdict = (f"too few lines held back to check ({check['sentences']} < {shortlists.CHECK_MIN}: give at least "
+                   f"{shortlists.CHECK_MIN * shortlists.CHECK_EVERY:,} lines): off by default")
     typer.echo(f"shortlist of {name}: {info['source_pieces']} source tokens from {info['sentences']} sentences; "
-               f"{100 * check['identical']:.1f}% of {check['sentences']} held-back translations identical: {verdict}; "
+               f"held-back translations identical ({check['sentences']} lines) {beams}: {verdict}; "
                f"{model_dir / shortlists.VMAP_FILE}", err=True)
 
 
