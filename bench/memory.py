@@ -30,7 +30,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench import build  # noqa: E402
 from bench.run import Job, run_process  # noqa: E402
-from translate.engine import MAX_ROWS  # noqa: E402
 
 LINES_1X = 128
 SMALLER_UP_TO = 16  # the variants shown up to this scale only (time)
@@ -56,7 +55,7 @@ def engine_worker(model: str, article: str, beam: int, length: int, max_rows: in
     if traced:
         tracemalloc.start()
     options = DecodeOptions(beam_size=beam, max_length=length)
-    count = sum(1 for _ in translator.translate(sentences, options=options, max_rows=max_rows or None))
+    count = sum(1 for _ in translator.translate(sentences, options=options, max_rows=None if max_rows < 0 else max_rows))
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
     print(json.dumps({"sentences": count, "python_heap_peak_mb": peak}))
 
@@ -91,11 +90,11 @@ def main() -> None:
                "--beam-size", str(args.beam), "--max-length", length, str(article), "-o", out]
         engine = [sys.executable, __file__, "--engine-worker", work.model, str(article), str(args.beam), length]
         jobs += [Job("translate doc", "article", "random", args.beam, doc, scale=scale),
-                 Job("engine only", "article", "random", args.beam, [*engine, str(MAX_ROWS), "0"], scale=scale)]
+                 Job("engine only", "article", "random", args.beam, [*engine, "-1", "0"], scale=scale)]
         if scale <= SMALLER_UP_TO:
             jobs += [Job("engine only, no sentence cap", "article", "random", args.beam, [*engine, "0", "0"], scale=scale),
                      Job("engine only, Python heap traced", "article", "random", args.beam,
-                         [*engine, str(MAX_ROWS), "1"], scale=scale)]
+                         [*engine, "-1", "1"], scale=scale)]
     started, load = time.time(), os.getloadavg()
     for rep in range(args.repetitions):
         for job in jobs:

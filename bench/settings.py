@@ -42,8 +42,9 @@ VARIANTS = [
     ("threads", "raw 1x2", ["ct2", "--inter", "1", "--intra", "2"], True, {}),
     ("batches", "raw 1,024 tokens", ["ct2"], True, {}),
     ("batches", "raw 32 sentences", ["ct2", "--batch-examples", "32"], False, {}),
-    ("engine", "defaults (1,024 tokens, ≤ 64 sentences)", ["api"], True, {}),
+    ("engine", "defaults (1,024 tokens, scores ≤ 32 MiB)", ["api"], True, {}),
     ("engine", "1,024 tokens, no sentence cap", ["api", "--max-rows", "0"], False, {}),
+    ("engine", "1,024 tokens, ≤ 64 sentences", ["api", "--max-rows", "64"], False, {}),
     ("engine", "32 sentences, no token cap", ["api", "--batch-tokens", str(HUGE), "--max-rows", "32"], False, {}),
     ("engine", "1 MiB mmap threshold", ["api"], False, {"MALLOC_MMAP_THRESHOLD_": str(1 << 20)}),
 ]

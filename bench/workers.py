@@ -55,7 +55,7 @@ def run_ct2(args, sentences: list[str]) -> dict:
 
 
 def run_api(args, sentences: list[str]) -> dict:
-    from translate.engine import MAX_ROWS, DecodeOptions, Translator
+    from translate.engine import DecodeOptions, Translator
 
     start = time.perf_counter()
     translator = Translator(args.model, offline=True, shortlist=args.shortlist, device=args.device)
@@ -64,7 +64,7 @@ def run_api(args, sentences: list[str]) -> dict:
     start = time.perf_counter()
     # Generated tokens as the model gave them (random weights: garbage text, exact counts).
     tokens = sum(len(t.tokens) for t in translator.translate(
-        sentences, options=options, batch_size=args.batch_tokens, max_rows=args.max_rows if args.max_rows >= 0 else MAX_ROWS))
+        sentences, options=options, batch_size=args.batch_tokens, max_rows=args.max_rows if args.max_rows >= 0 else None))
     elapsed = time.perf_counter() - start
     return {"load_s": load, "translate_s": elapsed, "sentences": len(sentences), "target_tokens": tokens,
             "inter_threads": translator.inter_threads, "intra_threads": translator.intra_threads}

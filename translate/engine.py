@@ -95,10 +95,17 @@ LENGTH_BUCKET = 16
 # differ in the last float bits with the batch, so the same text must always meet the same batches
 # (the Ray backend sends work in chunks of exactly this size for the same reason).
 WINDOW = 256
-# Sentences per batch, whatever their length: the decoder's per-step tensors (logits: rows × beam ×
-# vocabulary) grow with rows, not with tokens, so short sentences in a 1,024-token batch would need
-# hundreds of MB. Measured: bench/results/settings-*.md.
-MAX_ROWS = 64
+# Bytes of one decoding step's output scores (sentences × beam × vocabulary × 4): batches hold at most
+# as many sentences as fit. A token budget alone lets short sentences pile up (1,024 one-token lines
+# at beam 4 would need 1 GB per step), and glibc serves blocks over 32 MiB, its largest mmap
+# threshold, with fresh mappings, faulted in anew at every step (bench/results/profile.md: 18% of
+# the time in the kernel at beam 4 with 64 sentences). Measured: bench/results/settings-*.md.
+LOGITS_BUDGET = 32 << 20
+
+
+def max_rows_for(beam_size: int, vocabulary: int) -> int:
+    """Sentences per batch whose output scores fit ``LOGITS_BUDGET``."""
+    return max(1, LOGITS_BUDGET // (4 * beam_size * vocabulary))
 
 
 def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
@@ -113,6 +120,17 @@ def max_decoding_length(source_tokens: int, cap: int | None = None) -> int:
         return cap
     bucket = -(-source_tokens // LENGTH_BUCKET) * LENGTH_BUCKET
     return min(2 * bucket + 10, 2 * MAX_INPUT_TOKENS)
+
+
+def target_vocabulary_size(model_dir: Path) -> int:
+    """Entries of the model's target vocabulary (CTranslate2 writes it as JSON, older versions as text)."""
+    for name in ("target_vocabulary", "shared_vocabulary"):
+        if (model_dir / f"{name}.json").is_file():
+            return len(json.loads((model_dir / f"{name}.json").read_text(encoding="utf-8")))
+        if (model_dir / f"{name}.txt").is_file():
+            with open(model_dir / f"{name}.txt", encoding="utf-8") as lines:
+                return sum(1 for _ in lines)
+    raise TranslateError(f"{model_dir}: no target vocabulary file (target_vocabulary.json or shared_vocabulary.json)")
 
 
 def plan_batches(pieces: list[list[str]], limits: list[int], batch_size: int,
@@ -167,6 +185,7 @@ class Translator:
         self.intra_threads = intra_threads or intra
         self.compute_type = compute_type or default_compute_type(self.device)
         self.shortlist = shortlists.Policy.of(self.model_dir, shortlist)
+        self.vocabulary_size = target_vocabulary_size(self.model_dir)
         try:
             self._model = ctranslate2.Translator(
                 str(self.model_dir), device=self.device, compute_type=self.compute_type,
@@ -199,15 +218,17 @@ class Translator:
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
                   batch_size: int = 1024, window: int | None = None,
-                  max_rows: int | None = MAX_ROWS) -> Iterator[Translation]:
+                  max_rows: int | None = None) -> Iterator[Translation]:
         """Translate a stream of sentences; results come back in input order as they are ready.
 
         Sentences are read ``window`` at a time, sorted by length inside the window and cut into
-        batches of at most ``batch_size`` tokens and ``max_rows`` sentences, all submitted at once so
-        every inter-thread works.
+        batches of at most ``batch_size`` tokens and ``max_rows`` sentences (None: as many as fit
+        ``LOGITS_BUDGET``; 0: no limit), all submitted at once so every inter-thread works.
         """
         options = options or DecodeOptions()
         window = window or WINDOW
+        if max_rows is None:
+            max_rows = max_rows_for(options.beam_size, self.vocabulary_size)
         iterator = iter(sentences)
         previous = None
         while True:
