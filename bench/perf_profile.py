@@ -53,7 +53,7 @@ def worker(model: str, sentences: str, beam: int, length: int, shortlist: bool, 
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # perf attaches
     start = time.perf_counter()
-    tokens = sum(len(t.tokens) for t in translator.translate(lines, options=options))
+    tokens = sum(len(t.pieces) for t in translator.translate(lines, options=options))
     elapsed = time.perf_counter() - start
     perf.send_signal(signal.SIGINT)
     perf.wait()

@@ -73,7 +73,7 @@ def translations(name: str, translator: Translator, lines: list[str], beam: int)
     cache = WORK / f"{name}-beam{beam}.json"
     if cache.is_file():
         return json.loads(cache.read_text(encoding="utf-8"))
-    out = [{"source": r.source, "target": r.target, "tokens": list(r.tokens)}
+    out = [{"source": r.source, "target": r.target, "tokens": list(r.pieces)}
            for r in translator.translate(lines, options=DecodeOptions(beam_size=beam))]
     cache.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return out

@@ -63,7 +63,7 @@ def run_api(args, sentences: list[str]) -> dict:
     options = DecodeOptions(beam_size=args.beam, max_length=args.max_length or None)
     start = time.perf_counter()
     # Generated tokens as the model gave them (random weights: garbage text, exact counts).
-    tokens = sum(len(t.tokens) for t in translator.translate(
+    tokens = sum(len(t.pieces) for t in translator.translate(
         sentences, options=options, batch_size=args.batch_tokens, max_rows=args.max_rows if args.max_rows >= 0 else None))
     elapsed = time.perf_counter() - start
     return {"load_s": load, "translate_s": elapsed, "sentences": len(sentences), "target_tokens": tokens,

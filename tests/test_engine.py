@@ -9,7 +9,7 @@ import pytest
 import ctranslate2
 
 from translate.engine import (DecodeOptions, MAX_INPUT_TOKENS, Translator, default_compute_type, default_threads,
-                              max_decoding_length, plan_batches, resolve_device)
+                              max_decoding_length, max_rows_for, plan_batches, resolve_device)
 from translate.errors import TranslateError
 from translate.normalize import clean_target, prepare_source
 
@@ -110,10 +110,10 @@ def test_batches_are_bounded_by_tokens_and_rows():
             assert len({limits[i] for i in b}) == 1
 
 
-def test_tokens_are_the_model_pieces_of_the_target(translator):
+def test_pieces_are_the_model_tokens_of_the_target(translator):
     result = next(translator.translate(SENTENCES[:1], options=GREEDY))
-    assert 0 < len(result.tokens) <= 16
-    assert translator._target_sp.decode(list(result.tokens)).strip() == result.target.strip()
+    assert 0 < len(result.pieces) <= 16
+    assert translator._target_sp.decode(list(result.pieces)).strip() == result.target.strip()
 
 
 def test_device_auto_falls_back_to_cpu_and_cuda_needs_a_gpu(monkeypatch, toy_model):
@@ -142,3 +142,13 @@ def test_cli_device_cuda_without_gpu_is_one_line(cli, toy_model, monkeypatch):
     result = cli("text", SENTENCES[0], "--model", str(toy_model.ct2), "--device", "cuda")
     assert result.exit_code != 0 and "no CUDA GPU" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sentences_per_batch_keep_a_step_scores_within_budget(translator):
+    # 4 bytes per score: 33 sentences × 4 hypotheses × 62,000 entries fit 32 MiB, 34 do not.
+    assert max_rows_for(4, 62_000) == 33 and max_rows_for(1, 62_000) == 135
+    assert max_rows_for(4, 10**8) == 1
+    import json
+
+    vocabulary = json.loads((translator.model_dir / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    assert translator.vocabulary_size == len(vocabulary)

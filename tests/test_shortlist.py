@@ -87,7 +87,7 @@ def test_ctranslate2_keeps_to_the_allowed_set(shortlisted, tmp_path):
     copy = tmp_path / "m"
     shutil.copytree(model, copy)
     full = Translator(copy, shortlist=False)
-    used = [t.tokens for t in full.translate(SENTENCES[:6], options=GREEDY)]
+    used = [t.pieces for t in full.translate(SENTENCES[:6], options=GREEDY)]
     counted = collections.Counter(token for tokens in used for token in tokens)
     keep = counted.most_common()[-1][0]  # the least used token: most sentences must change
     first = full.source_pieces(SENTENCES[0])[0][0]
@@ -96,7 +96,7 @@ def test_ctranslate2_keeps_to_the_allowed_set(shortlisted, tmp_path):
     restricted = Translator(copy, shortlist=True)
     for sentence, before in zip(SENTENCES[:6], used):
         allowed = vmap.allowed(restricted.source_pieces(sentence))
-        after = next(restricted.translate([sentence], options=GREEDY)).tokens
+        after = next(restricted.translate([sentence], options=GREEDY)).pieces
         assert after and set(after) <= allowed
     assert any(not set(before) <= vmap.allowed(full.source_pieces(s)) for s, before in zip(SENTENCES, used))
 

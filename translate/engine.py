@@ -27,7 +27,7 @@ class Translation:
     score: float  # length-normalised log-probability of the target
     # The model's own target pieces (all pieces of a split sentence, in order): what a shortlist
     # is built from. Empty where the translation came from elsewhere (the memory, the Ray pool).
-    tokens: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    pieces: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ class Translator:
                 continue
             total = sum(length for _, length in parts)
             score = sum(s * length for s, length in parts) / total
-            yield Translation(sentence, " ".join(t for t in texts if t), score, tuple(tokens))
+            yield Translation(sentence, " ".join(t for t in texts if t), score, pieces=tuple(tokens))
 
     def source_pieces(self, sentence: str) -> list[list[str]]:
         """The sentence as SentencePiece tokens, split into pieces the model accepts (no truncation)."""

@@ -236,7 +236,7 @@ def build(model_dir: Path, texts: Sequence[str], *, load: Callable[[bool], objec
     held = set(check_lines)
     for result in full.translate(lines, options=DecodeOptions(beam_size=beam_size)):
         if result.source not in held:
-            counts.add((t for piece in full.source_pieces(result.source) for t in piece), result.tokens)
+            counts.add((t for piece in full.source_pieces(result.source) for t in piece), result.pieces)
         if on_progress:
             on_progress(1)
     beams = sorted({1, beam_size})
