@@ -141,6 +141,7 @@ def test_cli_builds_from_files_and_translates_with_and_without(cli, toy_model, t
     result = cli("models", "shortlist", "toy", "--from", text, "--models-dir", models_dir, "--beam-size", "1", "-q")
     assert result.exit_code == 0, result.stderr
     assert "held-back translations identical" in result.stderr and "beam 1:" in result.stderr
+    assert result.stdout.strip() == str(models_dir / "toy" / shortlist.VMAP_FILE)
     assert (models_dir / "toy" / shortlist.VMAP_FILE).is_file()
     for flag in ("--shortlist", "--no-shortlist"):
         out = cli("text", SENTENCES[0], "--model", str(models_dir / "toy"), "--max-length", "6", "--beam-size", "1", flag)

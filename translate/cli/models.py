@@ -115,8 +115,8 @@ def shortlist(
         verdict = (f"too few lines held back to check ({check['sentences']} < {shortlists.CHECK_MIN}: give at least "
                    f"{shortlists.CHECK_MIN * shortlists.CHECK_EVERY:,} lines): off by default")
     typer.echo(f"shortlist of {name}: {info['source_pieces']} source tokens from {info['sentences']} sentences; "
-               f"held-back translations identical ({check['sentences']} lines) {beams}: {verdict}; "
-               f"{model_dir / shortlists.VMAP_FILE}", err=True)
+               f"held-back translations identical ({check['sentences']} lines) {beams}: {verdict}", err=True)
+    typer.echo(str(model_dir / shortlists.VMAP_FILE))  # like `models path`: the file, for scripts
 
 
 def _writable_model(name: str, models_dir: Path | None, quiet: bool) -> Path:
