@@ -282,7 +282,12 @@ def markdown(results: dict) -> str:
             [[r["set"], r["beam"], f"{r['bleu_full']:.2f}", f"{r['bleu_shortlist']:.2f}", f"{r['chrf_full']:.2f}",
               f"{r['chrf_shortlist']:.2f}", f"{100 * r['identical']:.1f}%", "yes" if r["lossless"] else "no"]
              for r in q["rows"]])
-        out += ["", "Bounds: BLEU and chrF within 0.2 of the full vocabulary and ≥ 98% identical.", ""]
+        on = [b for b, c in check.get("beams", {}).items() if c.get("lossless")]
+        out += ["", "Bounds: BLEU and chrF within 0.2 of the full vocabulary and ≥ 98% identical. By default, translating "
+                f"uses this map at beam {', '.join(on) or 'none'} only (where its own check measured ≥ 98% identical); "
+                "beam search changes because CTranslate2 renormalises the probabilities over the allowed tokens, "
+                "which reorders beams even where every token of the full-vocabulary translation is allowed (Sizes: "
+                "100% covered, 76% of UN lines identical at beam 4).", ""]
     if "speed" in results:
         p = results["speed"]
         out += ["## Speed (real-shape model, random weights)", "", SPEED_NOTE.format(**p), ""]

@@ -211,11 +211,9 @@ def default_texts() -> tuple[list[str], list[str]]:
     return lines + tico_split(data)[0], [*(f"{name}/src.ar" for name in DEFAULT_SETS), "tico19-test/src.ar (build documents)"]
 
 
-def split_check(lines: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(lines to build from, lines held back to check the map): every CHECK_EVERY-th, at most CHECK_MAX."""
-    held = set(range(CHECK_EVERY - 1, len(lines), CHECK_EVERY)[:CHECK_MAX])
-    return ([line for i, line in enumerate(lines) if i not in held],
-            [line for i, line in enumerate(lines) if i in held])
+def split_check(lines: Sequence[str]) -> list[str]:
+    """The lines held back to check the map: every CHECK_EVERY-th, at most CHECK_MAX."""
+    return list(lines[CHECK_EVERY - 1::CHECK_EVERY][:CHECK_MAX])
 
 
 def build(model_dir: Path, texts: Sequence[str], *, load: Callable[[bool], object], beam_size: int = 4,
@@ -230,21 +228,21 @@ def build(model_dir: Path, texts: Sequence[str], *, load: Callable[[bool], objec
     lines = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
     if len(lines) < CHECK_EVERY:
         raise TranslateError(f"shortlist: {len(lines)} lines of text; at least {CHECK_EVERY} are needed")
-    build_lines, check_lines = split_check(lines)
+    model_dir = Path(model_dir)
+    check_lines = split_check(lines)
     full = load(False)
     counts = Cooccurrence()
     held = set(check_lines)
-    for result in full.translate(lines, options=DecodeOptions(beam_size=beam_size)):
-        if result.source not in held:
-            counts.add((t for piece in full.source_pieces(result.source) for t in piece), result.pieces)
+    for result in full.translate((line for line in lines if line not in held), options=DecodeOptions(beam_size=beam_size)):
+        counts.add((t for piece in full.source_pieces(result.source) for t in piece), result.pieces)
         if on_progress:
             on_progress(1)
+    # The held-back lines alone, in the same windows and batches as the check below translates them.
     beams = sorted({1, beam_size})
     reference = {beam: [r.target for r in full.translate(check_lines, options=DecodeOptions(beam_size=beam))]
                  for beam in beams}
     del full
     shortlist = select(counts, target_ranking(model_dir), per_source, frequent)
-    model_dir = Path(model_dir)
     info = {"sources": list(sources), "sentences": counts.sentences, "beam_size": beam_size,
             "per_source": per_source, "frequent": frequent, "source_pieces": len(shortlist.candidates)}
     # The map goes in first, unchecked (off by default) until the check below rewrites the info.

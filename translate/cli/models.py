@@ -103,7 +103,7 @@ def shortlist(
         lines, sources = shortlists.default_texts()
     unique = len(set(line.strip() for line in lines if line.strip()))
     checked = min(unique // shortlists.CHECK_EVERY, shortlists.CHECK_MAX)
-    with count_bar("translating", unique + 2 * checked, quiet) as advance:
+    with count_bar("translating", unique + checked, quiet) as advance:
         info = shortlists.build(model_dir, lines, load=lambda on: Translator(model_dir, shortlist=on),
                                 beam_size=beam_size, per_source=per_source, frequent=frequent, sources=sources,
                                 on_progress=advance)
