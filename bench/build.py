@@ -90,12 +90,12 @@ def engine_sentences(n: int) -> list[str]:
     return out
 
 
-def build_release(out: Path, plan: Plan) -> Path:
-    """toymodels.build_release with EOS made unreachable (see the module docstring)."""
-    arabic = [line for name in ("tico19-test", "un-v1.0-devset", "un-v1.0-testset")
-              for line in (DATA / name / "src.ar").read_text(encoding="utf-8").splitlines()]
-    english = [line for name in ("tico19-test", "un-v1.0-devset", "un-v1.0-testset")
-               for line in (DATA / name / "ref.en").read_text(encoding="utf-8").splitlines()]
+def build_release(out: Path, plan: Plan, arabic: list[str] | None = None, english: list[str] | None = None) -> Path:
+    """toymodels.build_release with EOS made unreachable (see the module docstring); SentencePiece
+    models trained on ``arabic`` and ``english``, by default TICO-19 and the UN dev/test sets."""
+    names = ("tico19-test", "un-v1.0-devset", "un-v1.0-testset")
+    arabic = arabic or [line for name in names for line in (DATA / name / "src.ar").read_text(encoding="utf-8").splitlines()]
+    english = english or [line for name in names for line in (DATA / name / "ref.en").read_text(encoding="utf-8").splitlines()]
     spm_dir = out.parent / "spm"
     spm_dir.mkdir(parents=True, exist_ok=True)
     source_spm = toymodels.train_spm(arabic, spm_dir / "source", plan.spm_size)

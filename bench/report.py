@@ -230,3 +230,19 @@ def goal_lines(g: dict) -> list[str]:
                f"{', '.join(f'{s}x {v:.0f}' for s, v in mem['doc_peak_rss_mb_by_scale'].items())}; "
                f"{fmt(mem['growth_16x_vs_1x'])} | {met(mem['growth_16x_vs_1x'], 1.10, above=False)} |")
     return out
+
+
+def table(header: list[str], rows: list[list]) -> list[str]:
+    """Markdown table lines: the header, its rule, one line per row (cells as given)."""
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)]
+
+
+def spread_ratio(values: list[float], bases: list[float]) -> dict:
+    """Ratios of runs made in the same repetition (values[i] / bases[i]): median, min, max."""
+    ratios = [v / b for v, b in zip(values, bases)]
+    return {"ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+
+
+def fmt_ratio(row: dict) -> str:
+    return f"{row['ratio']:.2f} ({row['ratio_min']:.2f}–{row['ratio_max']:.2f})"

@@ -72,3 +72,43 @@ def test_goals_and_bound_are_computed(smoke):
     assert bound["flops"]["per_target_token_per_hypothesis"] > bound["flops"]["per_source_token"] > 0
     for beam in ("1", "4"):
         assert 0 < bound["by_beam"][beam]["fraction_of_peak"]["int8 AVX-512 VNNI"] < 1
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_script_runs_on_the_cpu(smoke, tmp_path):
+    # The GPU table cannot be made here; the script's every path but the CUDA device runs on the CPU.
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu.py"), "--smoke", "--device", "cpu", "--out",
+                           str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "gpu.json").read_text(encoding="utf-8"))
+    baseline = [r for r in results["rows"] if r.get("baseline")]
+    assert {r["beam"] for r in baseline} == {1, 4} and all(r["vs_cpu"] == 1 for r in baseline)
+    assert set(results["saturating_batch_tokens"]) == {"int8 beam 1", "int8 beam 4"}
+    assert all(r["tokens_per_s"] > 0 for r in results["rows"])
+    assert "python bench/gpu.py" in (tmp_path / "gpu.md").read_text(encoding="utf-8")
+
+
+def test_profile_groups_perf_samples_by_kind_of_work():
+    report = """# comment
+     8.24%  libc.so.6                                       [.] __memmove_avx512_unaligned_erms
+     6.31%  libctranslate2-a7a60d30.so.4.8.5                [.] ctranslate2::cpu::softmax<(ctranslate2::cpu::CpuIsa)2>(float const*)
+     5.93%  libctranslate2-a7a60d30.so.4.8.5                [.] ctranslate2::cpu::dequantize_gemm_output<(ctranslate2::cpu::CpuIsa)2>
+     5.62%  libctranslate2-a7a60d30.so.4.8.5                [.] ctranslate2::ops::TopK::compute<(ctranslate2::Device)0, float, int>
+     2.44%  [kernel.kallsyms]                               [k] _raw_spin_unlock_irqrestore
+     2.31%  [JIT] tid 9652                                  [.] 0x00007f821788b05e
+     1.12%  libctranslate2-a7a60d30.so.4.8.5                [.] dnnl::impl::cpu::x64::gemm_kernel<signed char, unsigned char, int>
+     1.19%  libctranslate2-a7a60d30.so.4.8.5                [.] ctranslate2::cpu::add<(ctranslate2::cpu::CpuIsa)2, float>
+     0.31%  libpython3.11.so.1.0                            [.] gc_collect_main
+"""
+    shares = load_script("perf_profile").shares_of(report)
+    total = 8.24 + 6.31 + 5.93 + 5.62 + 2.44 + 2.31 + 1.12 + 1.19 + 0.31
+    expected = {"GEMM": 2.31 + 1.12, "int8 (de)quantisation": 5.93, "softmax, top-k, beam search": 6.31 + 5.62,
+                "memory copies": 8.24, "kernel": 2.44, "other CTranslate2 ops": 1.19, "rest": 0.31}
+    assert shares == pytest.approx({k: 100 * v / total for k, v in expected.items()})

@@ -6,7 +6,11 @@ import random
 
 import pytest
 
-from translate.engine import DecodeOptions, Translator, default_threads, max_decoding_length, max_input_tokens
+import ctranslate2
+
+from translate.engine import (DecodeOptions, Translator, default_compute_type, default_threads, max_decoding_length,
+                              max_input_tokens, max_rows_for, plan_batches, resolve_device)
+from translate.errors import TranslateError
 from translate.normalize import clean_target, prepare_source
 
 from conftest import SAMPLE, assert_close_translations
@@ -30,6 +34,8 @@ def test_batching_order_and_threads_do_not_change_output(toy_model, translator, 
     for batch_size in (8, 200, 100_000):
         got = translator.translate(SENTENCES, options=options, batch_size=batch_size, window=5)
         assert_close_translations(got, expected)
+    for max_rows in (1, 3, None):
+        assert_close_translations(translator.translate(SENTENCES, options=options, max_rows=max_rows), expected)
     order = list(range(len(SENTENCES)))
     random.Random(1).shuffle(order)
     shuffled = list(translator.translate([SENTENCES[i] for i in order], options=options))
@@ -132,3 +138,59 @@ def test_release_mapping_on_a_string_of_every_character():
 def test_clean_target_unescapes_entities():
     assert clean_target("it&apos;s &quot;fine&quot; &amp; done") == "it's \"fine\" & done"
     assert clean_target("plain text") == "plain text"
+
+
+def test_batches_are_bounded_by_tokens_and_rows():
+    pieces = [["x"] * n for n in (1, 1, 1, 2, 2, 3, 5, 8, 8, 8, 13)]
+    limits = [max_decoding_length(len(p) + 1) for p in pieces]
+    for batch_size, max_rows in ((16, None), (16, 2), (1000, 3)):
+        batches = plan_batches(pieces, limits, batch_size, max_rows)
+        assert sorted(i for b in batches for i in b) == list(range(len(pieces)))
+        for b in batches:
+            assert len(b) == 1 or len(b) * max(len(pieces[i]) for i in b) <= batch_size
+            assert max_rows is None or len(b) <= max_rows
+            assert len({limits[i] for i in b}) == 1
+
+
+def test_pieces_are_the_model_tokens_of_the_target(translator):
+    result = next(translator.translate(SENTENCES[:1], options=GREEDY))
+    assert 0 < len(result.pieces) <= 16
+    assert translator._target_sp.decode(list(result.pieces)).strip() == result.target.strip()
+
+
+def test_device_auto_falls_back_to_cpu_and_cuda_needs_a_gpu(monkeypatch, toy_model):
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    assert resolve_device("auto") == "cpu" and resolve_device("cpu") == "cpu"
+    with pytest.raises(TranslateError, match="no CUDA GPU"):
+        resolve_device("cuda")
+    with pytest.raises(TranslateError, match="choose one of auto, cpu, cuda"):
+        resolve_device("tpu")
+    t = Translator(toy_model.ct2, device="auto")
+    assert (t.device, t.compute_type) == ("cpu", "int8")
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    assert resolve_device("auto") == "cuda"
+
+
+def test_gpu_compute_type_defaults_to_the_best_supported(monkeypatch):
+    assert default_compute_type("cpu") == "int8"
+    for supported, expected in (({"float32", "float16", "int8_float16", "int8"}, "int8_float16"),
+                                ({"float32", "float16"}, "float16"), ({"float32"}, "float32")):
+        monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device, s=supported: s)
+        assert default_compute_type("cuda") == expected
+
+
+def test_cli_device_cuda_without_gpu_is_one_line(cli, toy_model, monkeypatch):
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    result = cli("text", SENTENCES[0], "--model", str(toy_model.ct2), "--device", "cuda")
+    assert result.exit_code != 0 and "no CUDA GPU" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sentences_per_batch_keep_a_step_scores_within_budget(translator):
+    # 4 bytes per score: 33 sentences × 4 hypotheses × 62,000 entries fit 32 MiB, 34 do not.
+    assert max_rows_for(4, 62_000) == 33 and max_rows_for(1, 62_000) == 135
+    assert max_rows_for(4, 10**8) == 1
+    import json
+
+    vocabulary = json.loads((translator.model_dir / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    assert translator.vocabulary_size == len(vocabulary)

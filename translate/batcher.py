@@ -267,6 +267,11 @@ class Ticket:
     # Inline markup of format=html is placed by the model's attention (forced decoding, outside the batches).
     attention = property(lambda self: getattr(self.batcher.engine, "attention", None))
 
+    def shortlist_for(self, options: DecodeOptions) -> str | None:
+        """The model's shortlist for these options (the translation memory keys on it)."""
+        engine = self.batcher.engine
+        return engine.shortlist_for(options) if hasattr(engine, "shortlist_for") else None
+
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()

@@ -7,12 +7,12 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from translate import models
-from translate.errors import TranslateError
+from translate.errors import TranslateError, param
 from translate.normalize import clean_target, needs_translation, prepare_source
 from translate.textio import sha256_file
 
@@ -33,6 +33,9 @@ class Translation:
     error: str | None = None  # why the model failed on this sentence (target is then empty)
     # The next-best hypotheses, best first, when ``alternatives`` were asked of ``translate``.
     alternatives: tuple[str, ...] = ()
+    # The model's own target pieces (all pieces of a split sentence, in order): what a shortlist is
+    # built from. Empty where the translation came from elsewhere (the memory, the Ray pool).
+    pieces: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -89,11 +92,52 @@ def default_threads(total: int | None = None) -> tuple[int, int]:
     return inter, max(1, total // inter)
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str) -> str:
+    """``cpu`` or ``cuda``: ``auto`` is CUDA when CTranslate2 sees a GPU (a CUDA build and a driver)."""
+    import ctranslate2
+
+    if device not in DEVICES:
+        raise TranslateError(f"{param('device', device)}: choose one of {', '.join(DEVICES)}")
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "cuda" and gpus == 0:
+        raise TranslateError(f"{param('device', 'cuda')}: CTranslate2 sees no CUDA GPU here "
+                             f"(use {param('device', 'auto')} or {param('device', 'cpu')})")
+    return "cuda" if device == "auto" and gpus > 0 else ("cpu" if device == "auto" else device)
+
+
+def default_compute_type(device: str) -> str:
+    """int8 weights everywhere; on a GPU the rest in float16 where the GPU supports it.
+
+    CPUs here have no fast float16 (AMD EPYC: oneDNN, no fp16/bf16 compute types), so int8 with
+    float32 activations; GPUs run int8_float16 (Turing and later), else float16, else float32.
+    """
+    if device != "cuda":
+        return "int8"
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types("cuda")
+    return next(t for t in ("int8_float16", "float16", "float32") if t in supported)
+
+
 LENGTH_BUCKET = 16
 # Sentences sorted and batched together. Fixed, not tied to the thread count: batched results can
 # differ in the last float bits with the batch, so the same text must always meet the same batches
 # (the Ray backend sends work in chunks of exactly this size for the same reason).
 WINDOW = 256
+# Bytes of one decoding step's output scores (sentences × beam × vocabulary × 4): batches hold at most
+# as many sentences as fit. A token budget alone lets short sentences pile up (1,024 one-token lines
+# at beam 4 would need 1 GB per step), and glibc serves blocks over 32 MiB, its largest mmap
+# threshold, with fresh mappings, faulted in anew at every step (bench/results/profile.md: 18% of
+# the time in the kernel at beam 4 with 64 sentences). Measured: bench/results/settings-*.md.
+LOGITS_BUDGET = 32 << 20
+
+
+def max_rows_for(beam_size: int, vocabulary: int) -> int:
+    """Sentences per batch whose output scores fit ``LOGITS_BUDGET``."""
+    return max(1, LOGITS_BUDGET // (4 * beam_size * vocabulary))
 
 
 def max_decoding_length(source_tokens: int, cap: int | None = None, positions: int | None = None) -> int:
@@ -125,6 +169,37 @@ def max_input_tokens(positions: int | None) -> int:
     return max(LENGTH_BUCKET, min(MAX_PIECE_TOKENS, fits))
 
 
+def target_vocabulary_size(model_dir: Path) -> int:
+    """Entries of the model's target vocabulary (CTranslate2 writes it as JSON, older versions as text)."""
+    for name in ("target_vocabulary", "shared_vocabulary"):
+        if (model_dir / f"{name}.json").is_file():
+            return len(json.loads((model_dir / f"{name}.json").read_text(encoding="utf-8")))
+        if (model_dir / f"{name}.txt").is_file():
+            with open(model_dir / f"{name}.txt", encoding="utf-8") as lines:
+                return sum(1 for _ in lines)
+    raise TranslateError(f"{model_dir}: no target vocabulary file (target_vocabulary.json or shared_vocabulary.json)")
+
+
+def plan_batches(pieces: list[list[str]], limits: list[int], batch_size: int,
+                 max_rows: int | None = None) -> list[list[int]]:
+    """Indices of ``pieces`` grouped into batches: sorted by length, at most ``batch_size`` padded tokens
+    and ``max_rows`` sentences each, one decoding limit per batch."""
+    order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
+        # a new length bucket starts a new batch, since the decoding limit is per batch.
+        if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limits[i] != limits[current[0]]
+                        or (max_rows and len(current) >= max_rows)):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
 class Translator:
     """Translate Arabic sentences to English with an installed CTranslate2 model.
 
@@ -132,22 +207,32 @@ class Translator:
     Load once and reuse: loading costs far more than a sentence. Never fork after loading.
     """
 
-    def __init__(self, model: str | Path | None = None, *, device: str = "cpu", compute_type: str = "int8",
+    def __init__(self, model: str | Path | None = None, *, device: str = "auto", compute_type: str | None = None,
                  inter_threads: int | None = None, intra_threads: int | None = None,
                  threads: int | None = None, models_dir: str | Path | None = None, offline: bool = False,
-                 progress: models.Progress | None = None):
+                 progress: models.Progress | None = None, shortlist: bool | None = None):
+        """``device``: cpu, cuda or auto; ``compute_type``: None for the device's default
+        (``default_compute_type``); ``shortlist``: restrict the output layer to the model's vocabulary
+        shortlist (``vmap.txt``, see translate.shortlist); None: at the beam sizes where it measured
+        lossless when it was built."""
         import ctranslate2
         import sentencepiece
 
+        from translate import shortlist as shortlists
+
         self.model_name = str(model or models.default_model_name())
         self.model_dir = models.resolve(self.model_name, models_dir, offline=offline, progress=progress)
-        inter, intra = default_threads(threads)
+        self.device = resolve_device(device)
+        # On a GPU: one replica, the CPU threads only feed it.
+        inter, intra = (1, 1) if self.device == "cuda" else default_threads(threads)
         self.inter_threads = inter_threads or inter
         self.intra_threads = intra_threads or intra
-        self.compute_type = compute_type
+        self.compute_type = compute_type or default_compute_type(self.device)
+        self.shortlist = shortlists.Policy.of(self.model_dir, shortlist)
+        self.vocabulary_size = target_vocabulary_size(self.model_dir)
         try:
             self._model = ctranslate2.Translator(
-                str(self.model_dir), device=device, compute_type=compute_type,
+                str(self.model_dir), device=self.device, compute_type=self.compute_type,
                 inter_threads=self.inter_threads, intra_threads=self.intra_threads)
         except (RuntimeError, ValueError) as exc:
             raise TranslateError(f"{self.model_dir}: cannot load model ({exc})") from None
@@ -170,16 +255,22 @@ class Translator:
             self._fingerprint = f"{Path(self.model_name).name}@{digest[:16]}"
         return self._fingerprint
 
+    def shortlist_for(self, options: DecodeOptions) -> str | None:
+        """The fingerprint of the vocabulary map that restricts translations with these options, or None:
+        part of a translation's identity (the translation memory keys on it)."""
+        return self.shortlist.map_for(options.beam_size)
+
     def tokenize(self, sentence: str) -> list[str]:
         return self._source_sp.encode(prepare_source(sentence), out_type=str)
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
-                  batch_size: int = 1024, window: int | None = None,
-                  alternatives: int = 0) -> Iterator[Translation]:
+                  batch_size: int = 1024, window: int | None = None, alternatives: int = 0,
+                  max_rows: int | None = None) -> Iterator[Translation]:
         """Translate a stream of sentences; results come back in input order as they are ready.
 
         Sentences are read ``window`` at a time, sorted by length inside the window and cut into
-        batches of at most ``batch_size`` tokens, all submitted at once so every inter-thread works.
+        batches of at most ``batch_size`` tokens and ``max_rows`` sentences (None: as many as fit
+        ``LOGITS_BUDGET``; 0: no limit), all submitted at once so every inter-thread works.
         ``alternatives`` > 0 also returns that many next-best hypotheses of the beam (the beam is
         widened to hold them); the best hypothesis of such a search may differ from a plain one's.
         """
@@ -187,12 +278,14 @@ class Translator:
         if alternatives:
             options = replace(options, beam_size=max(options.beam_size, alternatives + 1))
         window = window or WINDOW
+        if max_rows is None:
+            max_rows = max_rows_for(options.beam_size, self.vocabulary_size)
         iterator = iter(sentences)
         previous = None
         while True:
             chunk = list(itertools.islice(iterator, window))
             # Queue the next window before collecting this one: the workers never idle at a boundary.
-            current = self._submit(chunk, options, batch_size, 1 + alternatives) if chunk else None
+            current = self._submit(chunk, options, batch_size, 1 + alternatives, max_rows) if chunk else None
             if previous is not None:
                 yield from self._collect(previous)
             if current is None:
@@ -236,7 +329,8 @@ class Translator:
                 yield Attention(prepare_source(source), item[0], item[1],
                                 [list(row[:len(item[0])]) for row in rows])
 
-    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int, hypotheses: int = 1) -> _Window:
+    def _submit(self, sentences: list[str], options: DecodeOptions, batch_size: int, hypotheses: int = 1,
+                max_rows: int | None = None) -> _Window:
         """Cut a window into pieces (long sentences are split) and queue their batches."""
         pieces: list[list[str]] = []
         owner: list[int] = []
@@ -245,19 +339,9 @@ class Translator:
                 pieces.append(tokens)
                 owner.append(index)
         limit = [max_decoding_length(len(p) + 1, options.max_length, self.positions) for p in pieces]
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            # Padded cost of the batch: rows × longest row (the sort makes the newest the longest);
-            # a new length bucket starts a new batch, since the decoding limit is per batch.
-            if current and ((len(current) + 1) * len(pieces[i]) > batch_size or limit[i] != limit[current[0]]):
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
-        window = _Window(sentences, owner, batches, [], pieces, limit, options, hypotheses)
+        batches = plan_batches(pieces, limit, batch_size, max_rows)
+        window = _Window(sentences, owner, batches, [], pieces, limit, options, hypotheses,
+                         self.shortlist_for(options) is not None)
         window.futures = [self._queue(batch, window) for batch in batches]
         return window
 
@@ -273,7 +357,8 @@ class Translator:
             [piece + self._eos for piece in pieces], asynchronous=asynchronous, beam_size=options.beam_size,
             length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
-            max_input_length=0, max_decoding_length=limit, num_hypotheses=window.hypotheses)
+            max_input_length=0, max_decoding_length=limit, num_hypotheses=window.hypotheses,
+            use_vmap=window.use_vmap)
 
     def _results(self, window: _Window, batch: list[int], futures: list | None) -> list:
         """A batch's results; if the batch fails, each piece alone, a failure standing as its message."""
@@ -295,6 +380,7 @@ class Translator:
         targets: list[list[str]] = [[] for _ in window.sentences]
         scores: list[list[tuple[float, int]]] = [[] for _ in window.sentences]
         others: list[list[list[str]]] = [[] for _ in window.sentences]  # per piece, its other hypotheses
+        generated: list[list[str]] = [[] for _ in window.sentences]
         errors: dict[int, str] = {}
         for batch, futures in zip(window.batches, window.futures):
             for i, result in zip(batch, self._results(window, batch, futures)):
@@ -305,6 +391,7 @@ class Translator:
                 targets[window.owner[i]].append(clean_target(self._target_sp.decode(tokens)))
                 scores[window.owner[i]].append((result.scores[0], len(tokens)))
                 others[window.owner[i]].append([clean_target(self._target_sp.decode(h)) for h in result.hypotheses[1:]])
+                generated[window.owner[i]].extend(tokens)
         for index, (sentence, texts, parts) in enumerate(zip(window.sentences, targets, scores)):
             if index in errors:
                 yield Translation(sentence, "", None, error=errors[index])
@@ -312,10 +399,9 @@ class Translator:
             if not texts:  # nothing for the model: passed through as it is
                 yield Translation(sentence, sentence, None)
                 continue
-            generated = sum(length for _, length in parts)
             score = sum(s * max(1, length) for s, length in parts) / sum(max(1, length) for _, length in parts)
-            yield Translation(sentence, " ".join(t for t in texts if t), score, generated,
-                              alternatives=_alternatives(texts, others[index]))
+            yield Translation(sentence, " ".join(t for t in texts if t), score, len(generated[index]),
+                              alternatives=_alternatives(texts, others[index]), pieces=tuple(generated[index]))
 
     def source_pieces(self, sentence: str) -> list[list[str]]:
         """The sentence as SentencePiece tokens, split into pieces the model accepts (no truncation)."""
@@ -349,6 +435,7 @@ class _Window:
     limits: list[int]
     options: DecodeOptions
     hypotheses: int = 1  # per piece: the best and the alternatives
+    use_vmap: bool = False  # the output layer restricted to the model's shortlist
 
 
 def _alternatives(best: list[str], others: list[list[str]]) -> tuple[str, ...]:

@@ -58,8 +58,12 @@ class MemoryKey:
 
     @classmethod
     def of(cls, engine: Engine, options: DecodeOptions) -> MemoryKey:
-        # compute_type changes the numbers (int8 vs float32), so it is part of the identity.
+        # compute_type changes the numbers (int8 vs float32), so it is part of the identity; so does a
+        # vocabulary shortlist, by which map (absent when off, so older memories stay valid).
         settings = options.as_dict() | {"compute_type": engine.compute_type}
+        shortlist = engine.shortlist_for(options) if hasattr(engine, "shortlist_for") else None
+        if shortlist:
+            settings["shortlist"] = shortlist
         return cls(engine.model_id, json.dumps(settings, sort_keys=True))
 
 

@@ -23,14 +23,15 @@ CHUNK = WINDOW  # sentences per actor call: one local window, so the batches are
 class _Worker:
     """Runs inside a Ray worker process: loads the model once, translates chunks."""
 
-    def __init__(self, model: str, models_dir: str | None, offline: bool, compute_type: str, threads: int):
+    def __init__(self, model: str, models_dir: str | None, offline: bool, compute_type: str, threads: int,
+                 shortlist: bool | None):
         from translate.engine import Translator
 
         self.translator = Translator(model, compute_type=compute_type, inter_threads=threads, intra_threads=1,
-                                     models_dir=models_dir, offline=offline)
+                                     models_dir=models_dir, offline=offline, shortlist=shortlist)
 
-    def identity(self) -> tuple[str, str]:
-        return self.translator.model_id, self.translator.model_name
+    def identity(self) -> tuple:
+        return self.translator.model_id, self.translator.model_name, self.translator.shortlist
 
     def translate(self, sentences: list[str], options: dict, batch_size: int) -> list[tuple]:
         results = self.translator.translate(sentences, options=DecodeOptions(**options), batch_size=batch_size)
@@ -47,7 +48,7 @@ class RayTranslator:
 
     def __init__(self, model: str | Path | None = None, *, address: str | None = None, cpus_per_worker: int = 2,
                  workers: int | None = None, compute_type: str = "int8", models_dir: str | Path | None = None,
-                 offline: bool = False):
+                 offline: bool = False, shortlist: bool | None = None):
         try:
             import ray
         except ImportError:
@@ -72,7 +73,7 @@ class RayTranslator:
         models_dir = str(models_dir) if models_dir else None
         self.compute_type = compute_type
         self._actors = [actor.remote(name, models_dir, models.offline_requested(offline), compute_type,
-                                     cpus_per_worker) for _ in range(count)]
+                                     cpus_per_worker, shortlist) for _ in range(count)]
         try:
             identities = set(ray.get([a.identity.remote() for a in self._actors]))
         except ray.exceptions.RayActorError as exc:
@@ -81,7 +82,10 @@ class RayTranslator:
         if len(identities) != 1:
             self.close()
             raise TranslateError(f"{name}: the Ray workers loaded different models {sorted(identities)}")
-        (self.model_id, self.model_name), = identities
+        (self.model_id, self.model_name, self.shortlist), = identities
+
+    def shortlist_for(self, options: DecodeOptions) -> str | None:
+        return self.shortlist.map_for(options.beam_size)
 
     @property
     def workers(self) -> int:

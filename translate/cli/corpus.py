@@ -95,8 +95,8 @@ def _engine(backend: str, address: str | None, cpus_per_worker: int, engine: Eng
     from translate.ray_engine import RayTranslator
 
     with RayTranslator(engine.model, address=address, cpus_per_worker=cpus_per_worker,
-                       compute_type=engine.compute_type, models_dir=engine.models_dir,
-                       offline=engine.offline) as translator:
+                       compute_type=engine.compute_type or "int8", models_dir=engine.models_dir,
+                       offline=engine.offline, shortlist=engine.shortlist) as translator:
         yield translator
 
 

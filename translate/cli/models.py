@@ -1,4 +1,4 @@
-"""`translate models list|install|remove|path`."""
+"""`translate models list|install|remove|path|shortlist`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from translate import models
+from translate import shortlist as shortlists
 from translate.cli.app import command, models_app
 from translate.cli.progress import download_bar, say
 
@@ -67,3 +68,67 @@ def path(name: str, models_dir: ModelsDir = None) -> None:
     if not found:
         raise models.ModelNotFound(f"model '{name}' is not installed; install it with: {models.install_hint(name)}")
     typer.echo(str(found))
+
+
+@command(group=models_app)
+def shortlist(
+    name: Annotated[str, typer.Argument(help="Installed (or packaged) model name, or a model directory.")],
+    texts: Annotated[Optional[list[Path]], typer.Option(
+        "--from", help="Arabic text files to build from, one sentence per line (repeat for several); "
+                       "default: the UN v1.0 dev/test and TICO-19 build documents of the shared data.")] = None,
+    per_source: Annotated[int, typer.Option(
+        "--per-source", min=1, help="Target tokens kept per source token.")] = shortlists.PER_SOURCE,
+    frequent: Annotated[float, typer.Option(
+        "--frequent", min=0.0, max=1.0, help="Share of the target tokens always allowed, most frequent first "
+                                             "(by the model's target SentencePiece model).")] = shortlists.FREQUENT,
+    beam_size: Annotated[int, typer.Option("--beam-size", min=1, help="Beam size of the translations.")] = 4,
+    models_dir: ModelsDir = None,
+) -> None:
+    """Build a vocabulary shortlist (vmap.txt) for a model from its own translations, and check it.
+
+    The model translates the texts; each source token keeps the target tokens most often in its
+    sentences' translations. Held-back lines are translated again with the shortlist, greedy and at
+    --beam-size: at a beam where at least 98% come out identical, translating uses it by default
+    (--shortlist/--no-shortlist decide instead).
+    """
+    from translate.cli.progress import Counter
+    from translate.engine import Translator
+    from translate.textio import read_text
+
+    model_dir = _writable_model(name, models_dir)
+    if texts:
+        lines = [line for path in texts for line in read_text(str(path)).splitlines()]
+        sources = [str(path) for path in texts]
+    else:
+        lines, sources = shortlists.default_texts()
+    unique = len(set(line.strip() for line in lines if line.strip()))
+    checked = min(unique // shortlists.CHECK_EVERY, shortlists.CHECK_MAX)
+    with Counter("translating", unique + checked) as advance:
+        info = shortlists.build(model_dir, lines, load=lambda on: Translator(model_dir, shortlist=on),
+                                beam_size=beam_size, per_source=per_source, frequent=frequent, sources=sources,
+                                on_progress=advance)
+    check = info["check"]
+    beams = ", ".join(f"beam {beam}: {100 * c['identical']:.1f}%" for beam, c in check["beams"].items())
+    on = [beam for beam, c in check["beams"].items() if c["lossless"]]
+    verdict = (f"used by default at beam {', '.join(on)}" if on else "off by default") + " (--shortlist forces it)"
+    if check["sentences"] < shortlists.CHECK_MIN:
+        verdict = (f"too few lines held back to check ({check['sentences']} < {shortlists.CHECK_MIN}: give at least "
+                   f"{shortlists.CHECK_MIN * shortlists.CHECK_EVERY:,} lines): off by default")
+    say(f"shortlist of {name}: {info['source_pieces']} source tokens from {info['sentences']} sentences; "
+        f"held-back translations identical ({check['sentences']} lines) {beams}: {verdict}")
+    typer.echo(str(model_dir / shortlists.VMAP_FILE))  # like `models path`: the file, for scripts
+
+
+def _writable_model(name: str, models_dir: Path | None) -> Path:
+    """The model's own directory: a given one, the installed copy, or a new copy of a packaged model."""
+    path = Path(name)
+    if path.is_dir():
+        return models.resolve(path)
+    installed = models.models_dir(models_dir) / name
+    if models.is_model_dir(installed):
+        return installed
+    if models.installed_path(name, models_dir):  # packaged with the project: shortlist a copy
+        installed = models.install(name, directory=models_dir, offline=True)
+        say(f"installed a copy of the packaged {name} in {installed}")
+        return installed
+    raise models.ModelNotFound(f"model '{name}' is not installed; install it with: {models.install_hint(name)}")

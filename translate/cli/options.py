@@ -75,8 +75,15 @@ class EngineArgs:
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Tokens per batch.")] = 1024
     threads: Annotated[Optional[int], typer.Option(
         "--threads", min=1, help="CPU threads in all (default: every core).")] = None
-    compute_type: Annotated[str, typer.Option(
-        "--compute-type", help="int8, int8_float32, int16, float32 (or float16 on GPU).")] = "int8"
+    compute_type: Annotated[Optional[str], typer.Option(
+        "--compute-type", help="int8, int8_float32, int16, float32; on GPU also float16, int8_float16 "
+                               "(default: int8 on CPU, int8_float16 on GPU).")] = None
+    device: Annotated[str, typer.Option(
+        "--device", help="auto (a CUDA GPU if CTranslate2 sees one), cpu or cuda.")] = "auto"
+    shortlist: Annotated[Optional[bool], typer.Option(
+        "--shortlist/--no-shortlist", help="Restrict the output vocabulary with the model's shortlist "
+                                           "(default: where it has one that measured lossless; see "
+                                           "`translate models shortlist`).", show_default=False)] = None
     max_length: Annotated[Optional[int], typer.Option(
         "--max-length", min=1, help="Fixed cap on generated tokens per sentence.")] = None
     repetition_penalty: Annotated[float, typer.Option(
@@ -95,8 +102,9 @@ class EngineArgs:
 
     def translator(self) -> Translator:
         with progress.download_bar() as report:
-            return Translator(self.model, compute_type=self.compute_type, threads=self.threads,
-                              models_dir=self.models_dir, offline=self.offline, progress=report)
+            return Translator(self.model, device=self.device, compute_type=self.compute_type, threads=self.threads,
+                              models_dir=self.models_dir, offline=self.offline, progress=report,
+                              shortlist=self.shortlist)
 
 
 def check_choice(name: str, value: str, choices: typing.Iterable[str], what: str) -> str:
