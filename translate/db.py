@@ -16,12 +16,13 @@ BUSY_TIMEOUT_S = 60.0
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
     name = str(path)
+    on_disk = name not in ("", ":memory:")  # "": a private temporary file, deleted on close
     try:
-        if name != ":memory:":
+        if on_disk:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        if name != ":memory:":
+        if on_disk:
             db.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL survives a killed process (only a power cut may lose the last commits).
             db.execute("PRAGMA synchronous = NORMAL")

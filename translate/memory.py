@@ -70,13 +70,14 @@ class MemoryKey:
 class TranslationMemory:
     """SQLite store of (model, options, normalised source) → (target, score).
 
-    ``path`` ``":memory:"`` gives a private memory that lives as long as the object (``--no-cache``:
+    ``path`` ``""`` gives a private memory that lives as long as the object, in a temporary file SQLite
+    deletes on close, so a long job's memory stays on disk, not in RAM (``--no-cache``:
     repeats inside one job are still translated once, nothing is kept).
     """
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self.persistent = self.path != ":memory:"
+        self.persistent = self.path not in ("", ":memory:")
         try:
             self._db = connect(path)
         except TranslateError as exc:
@@ -130,7 +131,7 @@ class TranslationMemory:
 def open_memory(path: str | Path | None = None, enabled: bool = True) -> TranslationMemory:
     """The memory at ``path`` (default: ``default_path()``), or a private in-memory one if disabled."""
     if not enabled:
-        return TranslationMemory(":memory:")
+        return TranslationMemory("")
     if path is not None and not Path(path).parent.is_dir():
         raise TranslateError(f"{param('cache', path)}: directory {Path(path).parent} does not exist")
     return TranslationMemory(path or default_path())
