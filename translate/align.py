@@ -10,13 +10,15 @@ above the cost of an unmatched sentence counts twice), so that a stray line (a c
 scrap) is left unmatched rather than absorbed into its neighbour's link. A Gale-Church length
 term and a penalty per link type are added. ``method="length"`` is Gale-Church alone. Long
 documents are aligned coarse-to-fine: blocks of sentences first (on rare n-grams), then the
-sentences within a band around that path."""
+sentences within a band around that path. With a ``scorer`` (the model's forced-decoding score,
+``Translator.score``), the links near that path are scored by the model and searched again with
+that score added (see ``_rescore``)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -45,15 +47,18 @@ _TILE = 32
 
 @dataclass(frozen=True)
 class AlignParams:
-    """The aligner's few parameters (tuned on the Text+Berg dev document only)."""
+    """The aligner's few parameters, chosen on development data (bench/results/align.md)."""
 
     unmatched_cost: float = 0.8  # per unmatched sentence (a sentence in a random link costs about 1)
     length_weight: float = 0.1  # weight of the Gale-Church term in the MT cost
     type_weight: float = 0.05  # weight of -log prior(link type) in the MT cost
+    many_weight: float = 0.0  # weight of the whole link's mismatch when both sides are joined
+    forced_weight: float = 0.5  # with a scorer: weight of the forced-decoding cost
     samples: int = 50  # random sentences per side for the normalisation
     full_cells: int = 400_000  # up to this many DP cells the search is exhaustive
     coarse_factor: int = 4  # sentences per block at each coarser level
     margin: int = 8  # band half-width around the coarse path, in units of the finer level
+    score_margin: int = 1  # with a scorer: band half-width around the first path where links are scored
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,8 @@ class Link:
 
 
 def align(source: Sequence[str], target: Sequence[str], translation: Sequence[str] | None = None,
-          *, method: str = "mt", params: AlignParams = AlignParams()) -> list[Link]:
+          *, method: str = "mt", params: AlignParams = AlignParams(),
+          scorer: Callable[[list[str], list[str]], Sequence[float]] | None = None) -> list[Link]:
     """Align two sentence lists; ``translation[i]`` translates ``source[i]`` into the target language.
 
     Every sentence of both sides is in exactly one link, and links are in document order.
@@ -93,11 +99,59 @@ def align(source: Sequence[str], target: Sequence[str], translation: Sequence[st
         units = _Units(None, None, src_len, tgt_len)
     model = _CostModel(params, ratio, rng=np.random.default_rng(0))
     path, confidences = _solve(units, model)
+    if scorer is not None and units.x is not None:
+        path, confidences = _rescore(units, model, path, scorer, source, target)
     links, i, j = [], 0, 0
     for (a, b), conf in zip(path, confidences):
         links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), conf))
         i, j = i + a, j + b
     return links
+
+
+def _rescore(units: _Units, model: _CostModel, path: list[tuple[int, int]], scorer, source: Sequence[str],
+             target: Sequence[str]) -> tuple[list[tuple[int, int]], list[float]]:
+    """Search again near ``path`` with the model's own score of each candidate link added.
+
+    ``scorer(sources, targets)`` gives the mean log-probability per token of each target given its
+    source (forced decoding, Translator.score). Minus the target's score given an empty source
+    (what the target scores by fluency alone), it says how much the source explains the target;
+    divided by its mean over the links of ``path``, a link as good as a typical one costs 0 and a
+    link whose source does not help costs 1.
+    """
+    n, m = units.shape
+    band = _Band.around(path, 1, model.params.score_margin, n, m)
+    cols, rows = band.columns(), np.arange(n + 1)[:, None]
+    cells = {}
+    for a, b in LINK_TYPES:
+        safe_i = np.clip(rows - a, 0, n)
+        ok = ((cols <= band.hi[:, None]) & (rows - a >= 0) & (cols - b >= band.lo[safe_i])
+              & (cols - b <= band.hi[safe_i]))
+        cells[(a, b)] = np.nonzero(ok)
+    blocks = sorted({(r - a, r, int(cols[r, k]) - b, int(cols[r, k]))
+                     for (a, b), (rr, kk) in cells.items() for r, k in zip(rr, kk)})
+    index = {block: k for k, block in enumerate(blocks)}
+    src = [" ".join(source[i0:i1]) for i0, i1, _, _ in blocks]
+    tgt = [" ".join(target[j0:j1]) for _, _, j0, j1 in blocks]
+    spans = sorted({(j0, j1) for _, _, j0, j1 in blocks})
+    fluency = dict(zip(spans, scorer([""] * len(spans), [" ".join(target[j0:j1]) for j0, j1 in spans])))
+    gain = np.array(scorer(src, tgt)) - np.array([fluency[(j0, j1)] for _, _, j0, j1 in blocks])
+    i = j = 0
+    typical = []
+    for a, b in path:
+        if a and b and (i, i + a, j, j + b) in index:
+            typical.append(gain[index[(i, i + a, j, j + b)]])
+        i, j = i + a, j + b
+    scale = max(float(np.mean(typical)) if typical else 0.0, 1e-3)
+    model.forced = {}
+    for (a, b), (rr, kk) in cells.items():
+        grid = np.full(cols.shape, np.nan)
+        grid[rr, kk] = 1.0 - gain[[index[(r - a, r, int(cols[r, k]) - b, int(cols[r, k]))]
+                                   for r, k in zip(rr, kk)]] / scale
+        model.forced[(a, b)] = grid
+    try:
+        return _search(units, band, model)
+    finally:
+        model.forced = None
 
 
 def split_document(text: str, presegmented: bool = False) -> list[str]:
@@ -198,6 +252,15 @@ class _Band:
         return cls(lo, hi)
 
 
+# A link's MT cost is a weighted sum of features: "whole_*", the mismatch of its two sides
+# (1 - sqrt(cosine), normalised against random sentences) for 1-1 links, links with one
+# single-sentence side and many-to-many links; "parts", the mismatches of each sentence of a joined
+# side with the whole other side, summed; "excess", how far those exceed _EXCESS_FROM (so that a
+# joined sentence that matches nothing pays more than being left unmatched); "length", Gale-Church;
+# "prior", -log prior(link type); "forced", the forced-decoding cost (with a scorer only).
+_EXCESS_FROM = 0.8
+
+
 class _CostModel:
     """Costs of every link type at every cell of a band."""
 
@@ -205,52 +268,74 @@ class _CostModel:
         self.params = params
         self.ratio = ratio
         self.rng = rng
+        p = params
+        # Half a one-sentence side's mismatch per side, half each joined sentence's.
+        self.weights = {"whole_11": 1.0, "whole_1n": 0.5, "whole_mn": p.many_weight, "parts": 0.5,
+                        "excess": 0.5, "length": p.length_weight, "prior": p.type_weight,
+                        "forced": p.forced_weight}
+        self.forced: dict | None = None  # forced-decoding costs of the links of a band, see _rescore
 
     def unmatched_cost(self, with_similarity: bool) -> float:
         return self.params.unmatched_cost if with_similarity else -math.log(_PRIORS[(1, 0)])
 
-    def costs(self, units: _Units, band: _Band) -> tuple[dict[tuple[int, int], np.ndarray], dict]:
-        """{(a, b): cost array (rows, width)} with inf where a link cannot end, and confidences."""
+    def features(self, units: _Units, band: _Band, similarity: _Similarity | None, a: int, b: int
+                 ) -> dict[str, np.ndarray]:
+        """The features of link type (a, b) ending at every band cell (a, b >= 1)."""
+        n, m = units.shape
+        cols = band.columns()
+        rows = np.arange(n + 1)[:, None]
+        x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
+        y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
+        xs = x_cum[rows] - x_cum[np.clip(rows - a, 0, n)]
+        ys = y_cum[np.clip(cols, 0, m)] - y_cum[np.clip(cols - b, 0, m)]
+        out = {"length": gale_church_cost(xs, ys, self.ratio), "prior": -math.log(_PRIORS[(a, b)])}
+        if similarity is not None:
+            whole, parts, excess = similarity.terms(a, b)
+            group = "11" if a == b == 1 else "1n" if min(a, b) == 1 else "mn"
+            out[f"whole_{group}"] = whole
+            if group != "11":
+                out["parts"], out["excess"] = parts, excess
+            if self.forced is not None:
+                out["forced"] = self.forced[(a, b)]  # NaN where not scored: no such link
+        return out
+
+    def costs(self, units: _Units, band: _Band) -> tuple[dict[tuple[int, int], np.ndarray], dict, np.ndarray]:
+        """{(a, b): cost array (rows, width)} with inf where a link cannot end, confidences, and the
+        cost of each unmatched target unit (runs of those are searched within a row)."""
         n, m = units.shape
         cols = band.columns()
         rows = np.arange(n + 1)[:, None]
         in_band = cols <= band.hi[:, None]
-        similarity = (_Similarity(units, band, self.params.samples, self.rng, self.params.unmatched_cost)
-                      if units.x is not None else None)
-        x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
-        y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
+        similarity = _Similarity(units, band, self.params.samples, self.rng) if units.x is not None else None
+        unmatched = self.unmatched_cost(similarity is not None)
         costs, confidence = {}, {}
         for a, b in LINK_TYPES + ((1, 0), (0, 1)):
             prev_i, prev_j = rows - a, cols - b
             safe_i = np.clip(prev_i, 0, n)
             ok = in_band & (prev_i >= 0) & (prev_j >= band.lo[safe_i]) & (prev_j <= band.hi[safe_i])
-            prior = -math.log(_PRIORS[(a, b)])
             if a == 0 or b == 0:
-                value = np.full(cols.shape, self.unmatched_cost(similarity is not None))
+                value = np.full(cols.shape, unmatched)
                 conf = np.zeros(cols.shape)
             else:
-                xs = x_cum[rows] - x_cum[np.clip(rows - a, 0, n)]
-                ys = y_cum[np.clip(cols, 0, m)] - y_cum[np.clip(cols - b, 0, m)]
-                length = gale_church_cost(xs, ys, self.ratio)
+                feats = self.features(units, band, similarity, a, b)
                 if similarity is None:
-                    value = length + prior
-                    conf = np.exp(-length)
+                    value = feats["length"] + feats["prior"]
+                    conf = np.exp(-feats["length"])
                 else:
-                    sim_cost = similarity.cost(a, b)
-                    value = sim_cost + self.params.length_weight * length + self.params.type_weight * prior
-                    conf = np.clip(1.0 - sim_cost, 0.0, 1.0)
+                    value = sum(self.weights[k] * v for k, v in feats.items())
+                    value = np.where(np.isnan(value), _INF, value)
+                    whole = next(v for k, v in feats.items() if k.startswith("whole"))
+                    conf = np.clip(1.0 - whole, 0.0, 1.0)
             costs[(a, b)] = np.where(ok, value, _INF)
             confidence[(a, b)] = conf
-        return costs, confidence
+        return costs, confidence, unmatched
 
 
 class _Similarity:
     """The similarity cost of each link type at every band cell (see the module docstring)."""
 
-    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator,
-                 unmatched_cost: float):
+    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator):
         self.units, self.band = units, band
-        self.unmatched_cost = unmatched_cost
         n, m = units.shape
         x, y = units.x, units.y
         # Dot products of source unit r with target units dlo[r]..dlo[r]+dwidth-1: every pair
@@ -292,7 +377,9 @@ class _Similarity:
             result[size] = 1.0 - cos.mean(axis=1)
         return result
 
-    def cost(self, a: int, b: int) -> np.ndarray:
+    def terms(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """At every band cell: the whole link's mismatch, the summed mismatches of the sentences of
+        its joined sides with the other side, and their summed excess over _EXCESS_FROM."""
         n, m = self.units.shape
         cols = self.band.columns()
         rows = np.arange(n + 1)[:, None]
@@ -302,28 +389,19 @@ class _Similarity:
         y_norm = np.sqrt(self.y_norm[b])[safe_cols]
         spread = np.maximum((self.x_rand[a][rows] + self.y_rand[b][safe_cols]) / 2.0, 1e-3)
         whole = (1.0 - _cosine(dot, x_norm, y_norm)) / spread
-        # Half the sum over the link's two sides: a one-sentence side counts the link's mismatch,
-        # a joined side counts each of its sentences against the other side, so a sentence that
-        # matches nothing (a caption, a stray line) pays for being joined.
-        total = whole * (2 - (a > 1) - (b > 1))
+        parts = np.zeros_like(whole)
+        excess = np.zeros_like(whole)
         for p in range(a if a > 1 else 0):
-            part = self._row_part(p, b)
             own = np.sqrt(self.x_norm[1])[np.clip(rows - p, 0, n)]
-            total = total + self._joined((1.0 - _cosine(part, own, y_norm)) / spread)
+            mismatch = (1.0 - _cosine(self._row_part(p, b), own, y_norm)) / spread
+            parts += mismatch
+            excess += np.maximum(mismatch - _EXCESS_FROM, 0.0)
         for q in range(b if b > 1 else 0):
-            part = self._column_part(q, a)
             own = np.sqrt(self.y_norm[1])[np.clip(safe_cols - q, 0, m)]
-            total = total + self._joined((1.0 - _cosine(part, x_norm, own)) / spread)
-        return total / 2.0
-
-    def _joined(self, mismatch: np.ndarray) -> np.ndarray:
-        """A joined sentence's share of the cost, its excess over an unmatched sentence counted twice.
-
-        Counted once (and halved with the rest), a sentence that matches nothing costs less inside
-        a link than left unmatched, and a run of captions gets spread over 1-4 links that pull the
-        real sentences off their partners.
-        """
-        return mismatch + np.maximum(mismatch - self.unmatched_cost, 0.0)
+            mismatch = (1.0 - _cosine(self._column_part(q, a), x_norm, own)) / spread
+            parts += mismatch
+            excess += np.maximum(mismatch - _EXCESS_FROM, 0.0)
+        return whole, parts, excess
 
     def _pair(self, p: int, q: int) -> np.ndarray:
         """At every band cell (i, j): the dot product of source unit i-1-p with target unit j-1-q."""
@@ -374,7 +452,7 @@ def _block_norms(vectors: Vectors, size: int) -> np.ndarray:
 def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[int, int]], list[float]]:
     """Row-by-row dynamic program over the band; returns link types and confidences in order."""
     n, m = units.shape
-    costs, confidence = model.costs(units, band)
+    costs, confidence, unmatched = model.costs(units, band)
     moves = [mv for mv in costs if mv != (0, 1)]
     width = band.width
     cols = band.columns()
@@ -382,7 +460,6 @@ def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[i
                                   0, width - 1) for a, b in moves}
     total = np.full((n + 1, width), _INF)
     back = np.zeros((n + 1, width), np.int8)
-    unit = model.unmatched_cost(units.x is not None)
     steps = np.arange(width)
     for i in range(n + 1):
         best = np.full(width, _INF)
@@ -397,7 +474,7 @@ def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[i
             best[better] = cand[better]
             choice[better] = index
         # Runs of unmatched target sentences within the row: a running minimum.
-        run = np.minimum.accumulate(best - steps * unit) + steps * unit
+        run = np.minimum.accumulate(best - steps * unmatched) + steps * unmatched
         from_left = run < best - 1e-9  # not a rounding artefact of the subtraction above
         choice[from_left] = len(moves)
         best = np.where(from_left, run, best)

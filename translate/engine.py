@@ -145,6 +145,22 @@ class Translator:
                 return
             previous = current
 
+    def score(self, sources: Iterable[str], targets: Iterable[str], *, batch_size: int = 4096) -> list[float]:
+        """Forced decoding: the mean log-probability per token of each target given its source.
+
+        Inputs are never cut (sinusoidal positions go past the 512 the model was trained on); the
+        scores move in the last bits with the batch a pair meets, as translations' scores do.
+        """
+        src = [self._source_sp.encode(prepare_source(s), out_type=str) + self._eos for s in sources]
+        tgt = [self._target_sp.encode(t, out_type=str) for t in targets]
+        if len(src) != len(tgt):
+            raise TranslateError(f"score: {len(src)} sources for {len(tgt)} targets")
+        if not src:
+            return []
+        results = self._model.score_batch(src, tgt, max_batch_size=batch_size, batch_type="tokens",
+                                          max_input_length=0)
+        return [sum(r.log_probs) / max(1, len(r.log_probs)) for r in results]
+
     def translate_text(self, sentence: str, options: DecodeOptions | None = None) -> str:
         return next(self.translate([sentence], options=options)).target
 
