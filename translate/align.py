@@ -80,6 +80,8 @@ def align(source: Sequence[str], target: Sequence[str], translation: Sequence[st
     """Align two sentence lists; ``translation[i]`` translates ``source[i]`` into the target language.
 
     Every sentence of both sides is in exactly one link, and links are in document order.
+    ``scorer(sources, targets)``, if given, returns the mean log-probability per token of each target
+    given its source (``Translator.score``); with method mt the links are then rescored with it.
     """
     if method not in METHODS:
         raise TranslateError(f"--method {method}: unknown method, choose from {', '.join(METHODS)}")
@@ -252,15 +254,6 @@ class _Band:
         return cls(lo, hi)
 
 
-# A link's MT cost is a weighted sum of features: "whole_*", the mismatch of its two sides
-# (1 - sqrt(cosine), normalised against random sentences) for 1-1 links, links with one
-# single-sentence side and many-to-many links; "parts", the mismatches of each sentence of a joined
-# side with the whole other side, summed; "excess", how far those exceed _EXCESS_FROM (so that a
-# joined sentence that matches nothing pays more than being left unmatched); "length", Gale-Church;
-# "prior", -log prior(link type); "forced", the forced-decoding cost (with a scorer only).
-_EXCESS_FROM = 0.8
-
-
 class _CostModel:
     """Costs of every link type at every cell of a band."""
 
@@ -268,74 +261,56 @@ class _CostModel:
         self.params = params
         self.ratio = ratio
         self.rng = rng
-        p = params
-        # Half a one-sentence side's mismatch per side, half each joined sentence's.
-        self.weights = {"whole_11": 1.0, "whole_1n": 0.5, "whole_mn": p.many_weight, "parts": 0.5,
-                        "excess": 0.5, "length": p.length_weight, "prior": p.type_weight,
-                        "forced": p.forced_weight}
         self.forced: dict | None = None  # forced-decoding costs of the links of a band, see _rescore
 
     def unmatched_cost(self, with_similarity: bool) -> float:
         return self.params.unmatched_cost if with_similarity else -math.log(_PRIORS[(1, 0)])
 
-    def features(self, units: _Units, band: _Band, similarity: _Similarity | None, a: int, b: int
-                 ) -> dict[str, np.ndarray]:
-        """The features of link type (a, b) ending at every band cell (a, b >= 1)."""
-        n, m = units.shape
-        cols = band.columns()
-        rows = np.arange(n + 1)[:, None]
-        x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
-        y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
-        xs = x_cum[rows] - x_cum[np.clip(rows - a, 0, n)]
-        ys = y_cum[np.clip(cols, 0, m)] - y_cum[np.clip(cols - b, 0, m)]
-        out = {"length": gale_church_cost(xs, ys, self.ratio), "prior": -math.log(_PRIORS[(a, b)])}
-        if similarity is not None:
-            whole, parts, excess = similarity.terms(a, b)
-            group = "11" if a == b == 1 else "1n" if min(a, b) == 1 else "mn"
-            out[f"whole_{group}"] = whole
-            if group != "11":
-                out["parts"], out["excess"] = parts, excess
-            if self.forced is not None:
-                out["forced"] = self.forced[(a, b)]  # NaN where not scored: no such link
-        return out
-
-    def costs(self, units: _Units, band: _Band) -> tuple[dict[tuple[int, int], np.ndarray], dict, np.ndarray]:
-        """{(a, b): cost array (rows, width)} with inf where a link cannot end, confidences, and the
-        cost of each unmatched target unit (runs of those are searched within a row)."""
+    def costs(self, units: _Units, band: _Band) -> tuple[dict[tuple[int, int], np.ndarray], dict]:
+        """{(a, b): cost array (rows, width)} with inf where a link cannot end, and confidences."""
         n, m = units.shape
         cols = band.columns()
         rows = np.arange(n + 1)[:, None]
         in_band = cols <= band.hi[:, None]
-        similarity = _Similarity(units, band, self.params.samples, self.rng) if units.x is not None else None
-        unmatched = self.unmatched_cost(similarity is not None)
+        similarity = (_Similarity(units, band, self.params, self.rng) if units.x is not None else None)
+        x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
+        y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
         costs, confidence = {}, {}
         for a, b in LINK_TYPES + ((1, 0), (0, 1)):
             prev_i, prev_j = rows - a, cols - b
             safe_i = np.clip(prev_i, 0, n)
             ok = in_band & (prev_i >= 0) & (prev_j >= band.lo[safe_i]) & (prev_j <= band.hi[safe_i])
+            prior = -math.log(_PRIORS[(a, b)])
             if a == 0 or b == 0:
-                value = np.full(cols.shape, unmatched)
+                value = np.full(cols.shape, self.unmatched_cost(similarity is not None))
                 conf = np.zeros(cols.shape)
             else:
-                feats = self.features(units, band, similarity, a, b)
+                xs = x_cum[rows] - x_cum[np.clip(rows - a, 0, n)]
+                ys = y_cum[np.clip(cols, 0, m)] - y_cum[np.clip(cols - b, 0, m)]
+                length = gale_church_cost(xs, ys, self.ratio)
                 if similarity is None:
-                    value = feats["length"] + feats["prior"]
-                    conf = np.exp(-feats["length"])
+                    value = length + prior
+                    conf = np.exp(-length)
                 else:
-                    value = sum(self.weights[k] * v for k, v in feats.items())
-                    value = np.where(np.isnan(value), _INF, value)
-                    whole = next(v for k, v in feats.items() if k.startswith("whole"))
-                    conf = np.clip(1.0 - whole, 0.0, 1.0)
+                    sim_cost = similarity.cost(a, b)
+                    value = sim_cost + self.params.length_weight * length + self.params.type_weight * prior
+                    conf = np.clip(1.0 - sim_cost, 0.0, 1.0)
+                    if self.forced is not None:
+                        value = value + self.params.forced_weight * self.forced[(a, b)]
+                        value = np.where(np.isnan(value), _INF, value)  # a link not scored: none there
             costs[(a, b)] = np.where(ok, value, _INF)
             confidence[(a, b)] = conf
-        return costs, confidence, unmatched
+        return costs, confidence
 
 
 class _Similarity:
     """The similarity cost of each link type at every band cell (see the module docstring)."""
 
-    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator):
+    def __init__(self, units: _Units, band: _Band, params: AlignParams, rng: np.random.Generator):
         self.units, self.band = units, band
+        self.unmatched_cost = params.unmatched_cost
+        self.many_weight = params.many_weight
+        samples = params.samples
         n, m = units.shape
         x, y = units.x, units.y
         # Dot products of source unit r with target units dlo[r]..dlo[r]+dwidth-1: every pair
@@ -377,9 +352,7 @@ class _Similarity:
             result[size] = 1.0 - cos.mean(axis=1)
         return result
 
-    def terms(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """At every band cell: the whole link's mismatch, the summed mismatches of the sentences of
-        its joined sides with the other side, and their summed excess over _EXCESS_FROM."""
+    def cost(self, a: int, b: int) -> np.ndarray:
         n, m = self.units.shape
         cols = self.band.columns()
         rows = np.arange(n + 1)[:, None]
@@ -389,19 +362,28 @@ class _Similarity:
         y_norm = np.sqrt(self.y_norm[b])[safe_cols]
         spread = np.maximum((self.x_rand[a][rows] + self.y_rand[b][safe_cols]) / 2.0, 1e-3)
         whole = (1.0 - _cosine(dot, x_norm, y_norm)) / spread
-        parts = np.zeros_like(whole)
-        excess = np.zeros_like(whole)
+        # Half the sum over the link's two sides: a one-sentence side counts the link's mismatch,
+        # a joined side counts each of its sentences against the other side, so a sentence that
+        # matches nothing (a caption, a stray line) pays for being joined.
+        total = whole * (2 - (a > 1) - (b > 1) + 2 * self.many_weight * (a > 1 and b > 1))
         for p in range(a if a > 1 else 0):
+            part = self._row_part(p, b)
             own = np.sqrt(self.x_norm[1])[np.clip(rows - p, 0, n)]
-            mismatch = (1.0 - _cosine(self._row_part(p, b), own, y_norm)) / spread
-            parts += mismatch
-            excess += np.maximum(mismatch - _EXCESS_FROM, 0.0)
+            total = total + self._joined((1.0 - _cosine(part, own, y_norm)) / spread)
         for q in range(b if b > 1 else 0):
+            part = self._column_part(q, a)
             own = np.sqrt(self.y_norm[1])[np.clip(safe_cols - q, 0, m)]
-            mismatch = (1.0 - _cosine(self._column_part(q, a), x_norm, own)) / spread
-            parts += mismatch
-            excess += np.maximum(mismatch - _EXCESS_FROM, 0.0)
-        return whole, parts, excess
+            total = total + self._joined((1.0 - _cosine(part, x_norm, own)) / spread)
+        return total / 2.0
+
+    def _joined(self, mismatch: np.ndarray) -> np.ndarray:
+        """A joined sentence's share of the cost, its excess over an unmatched sentence counted twice.
+
+        Counted once (and halved with the rest), a sentence that matches nothing costs less inside
+        a link than left unmatched, and a run of captions gets spread over 1-4 links that pull the
+        real sentences off their partners.
+        """
+        return mismatch + np.maximum(mismatch - self.unmatched_cost, 0.0)
 
     def _pair(self, p: int, q: int) -> np.ndarray:
         """At every band cell (i, j): the dot product of source unit i-1-p with target unit j-1-q."""
@@ -452,7 +434,7 @@ def _block_norms(vectors: Vectors, size: int) -> np.ndarray:
 def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[int, int]], list[float]]:
     """Row-by-row dynamic program over the band; returns link types and confidences in order."""
     n, m = units.shape
-    costs, confidence, unmatched = model.costs(units, band)
+    costs, confidence = model.costs(units, band)
     moves = [mv for mv in costs if mv != (0, 1)]
     width = band.width
     cols = band.columns()
@@ -460,6 +442,7 @@ def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[i
                                   0, width - 1) for a, b in moves}
     total = np.full((n + 1, width), _INF)
     back = np.zeros((n + 1, width), np.int8)
+    unit = model.unmatched_cost(units.x is not None)
     steps = np.arange(width)
     for i in range(n + 1):
         best = np.full(width, _INF)
@@ -474,7 +457,7 @@ def _search(units: _Units, band: _Band, model: _CostModel) -> tuple[list[tuple[i
             best[better] = cand[better]
             choice[better] = index
         # Runs of unmatched target sentences within the row: a running minimum.
-        run = np.minimum.accumulate(best - steps * unmatched) + steps * unmatched
+        run = np.minimum.accumulate(best - steps * unit) + steps * unit
         from_left = run < best - 1e-9  # not a rounding artefact of the subtraction above
         choice[from_left] = len(moves)
         best = np.where(from_left, run, best)

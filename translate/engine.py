@@ -148,11 +148,13 @@ class Translator:
     def score(self, sources: Iterable[str], targets: Iterable[str], *, batch_size: int = 4096) -> list[float]:
         """Forced decoding: the mean log-probability per token of each target given its source.
 
-        Inputs are never cut (sinusoidal positions go past the 512 the model was trained on); the
-        scores move in the last bits with the batch a pair meets, as translations' scores do.
+        A score, not a translation, so a side longer than the model's positions is cut: the score
+        of a long pair is that of its first MAX_INPUT_TOKENS tokens. Scores move in the last bits
+        with the batch a pair meets, as translations' scores do.
         """
-        src = [self._source_sp.encode(prepare_source(s), out_type=str) + self._eos for s in sources]
-        tgt = [self._target_sp.encode(t, out_type=str) for t in targets]
+        limit = MAX_INPUT_TOKENS - 2  # room for </s> (and, on the target side, the start token)
+        src = [self._source_sp.encode(prepare_source(s), out_type=str)[:limit] + self._eos for s in sources]
+        tgt = [self._target_sp.encode(t, out_type=str)[:limit] for t in targets]
         if len(src) != len(tgt):
             raise TranslateError(f"score: {len(src)} sources for {len(tgt)} targets")
         if not src:
