@@ -10,7 +10,9 @@ above the cost of an unmatched sentence counts twice), so that a stray line (a c
 scrap) is left unmatched rather than absorbed into its neighbour's link. A Gale-Church length
 term and a penalty per link type are added. ``method="length"`` is Gale-Church alone. Long
 documents are aligned coarse-to-fine: blocks of sentences first (on rare n-grams), then the
-sentences within a band around that path. With a ``scorer`` (the model's forced-decoding score,
+sentences within a band around that path. The documents are aligned twice: the second time each
+translation is followed by glosses from a word table that IBM model 1 learns on the first
+alignment's links (translate.lexicon; hunalign's bootstrapping). With a ``scorer`` (the model's forced-decoding score,
 ``Translator.score``), the links near that path are scored by the model and searched again with
 that score added (see ``_rescore``)."""
 
@@ -23,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from translate.errors import TranslateError
+from translate.lexicon import glosses
 from translate.records import Pair
 from translate.segment import split_sentences
 from translate.similarity import Vectors, gale_church_cost, pair_dots, rare_features, vectorize
@@ -59,6 +62,8 @@ class AlignParams:
     coarse_factor: int = 4  # sentences per block at each coarser level
     margin: int = 8  # band half-width around the coarse path, in units of the finer level
     score_margin: int = 1  # with a scorer: band half-width around the first path where links are scored
+    lexicon: bool = True  # align twice, the second time with glosses from a word table (translate.lexicon)
+    gloss_min_prob: float = 0.2  # a source word is glossed when t(target word | it) reaches this
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,18 @@ def align(source: Sequence[str], target: Sequence[str], translation: Sequence[st
         units = _Units(None, None, src_len, tgt_len)
     model = _CostModel(params, ratio, rng=np.random.default_rng(0))
     path, confidences = _solve(units, model)
+    if units.x is not None and params.lexicon:
+        # Again, each translation followed by the glosses of a word table learned on the first links.
+        links = _links(path, confidences)
+        gloss = glosses(source, target, [(k.source_ids, k.target_ids) for k in links], params.gloss_min_prob)
+        units = _Units(*vectorize([f"{t} {g}" for t, g in zip(translation, gloss)], target), src_len, tgt_len)
+        path, confidences = _solve(units, model)
     if scorer is not None and units.x is not None:
         path, confidences = _rescore(units, model, path, scorer, source, target)
+    return _links(path, confidences)
+
+
+def _links(path: list[tuple[int, int]], confidences: list[float]) -> list[Link]:
     links, i, j = [], 0, 0
     for (a, b), conf in zip(path, confidences):
         links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), conf))
