@@ -55,7 +55,6 @@ class AlignParams:
     unmatched_cost: float = 0.8  # per unmatched sentence (a sentence in a random link costs about 1)
     length_weight: float = 0.1  # weight of the Gale-Church term in the MT cost
     type_weight: float = 0.05  # weight of -log prior(link type) in the MT cost
-    many_weight: float = 0.0  # weight of the whole link's mismatch when both sides are joined
     forced_weight: float = 0.5  # with a scorer: weight of the forced-decoding cost
     samples: int = 50  # random sentences per side for the normalisation
     full_cells: int = 400_000  # up to this many DP cells the search is exhaustive
@@ -324,7 +323,6 @@ class _Similarity:
     def __init__(self, units: _Units, band: _Band, params: AlignParams, rng: np.random.Generator):
         self.units, self.band = units, band
         self.unmatched_cost = params.unmatched_cost
-        self.many_weight = params.many_weight
         samples = params.samples
         n, m = units.shape
         x, y = units.x, units.y
@@ -380,7 +378,7 @@ class _Similarity:
         # Half the sum over the link's two sides: a one-sentence side counts the link's mismatch,
         # a joined side counts each of its sentences against the other side, so a sentence that
         # matches nothing (a caption, a stray line) pays for being joined.
-        total = whole * (2 - (a > 1) - (b > 1) + 2 * self.many_weight * (a > 1 and b > 1))
+        total = whole * (2 - (a > 1) - (b > 1))
         for p in range(a if a > 1 else 0):
             part = self._row_part(p, b)
             own = np.sqrt(self.x_norm[1])[np.clip(rows - p, 0, n)]

@@ -113,9 +113,12 @@ def pair_documents(arabic: Sequence[Document], english: Sequence[Document], *,
     score = _margins(cos, left_ar_t, left_en)
     taken_ar: dict[int, int] = {}  # Arabic index -> English index
     taken_en: dict[int, int] = {}
-    for value, i, j in sorted(((score[i, j], i, j) for i in left_ar_t for j in left_en), reverse=True):
+    sub = score[np.ix_(left_ar_t, left_en)]
+    for flat in np.argsort(-sub, axis=None, kind="stable"):
+        value = sub.flat[flat]
         if value < threshold:
             break
+        i, j = left_ar_t[flat // sub.shape[1]], left_en[flat % sub.shape[1]]
         if i in taken_ar or j in taken_en:
             continue
         result.pairs.append(DocumentPair(arabic[i].name, english[j].name, "similarity", _round(value),
