@@ -55,7 +55,7 @@ class AlignParams:
     unmatched_cost: float = 0.8  # per unmatched sentence (a sentence in a random link costs about 1)
     length_weight: float = 0.1  # weight of the Gale-Church term in the MT cost
     type_weight: float = 0.05  # weight of -log prior(link type) in the MT cost
-    forced_weight: float = 0.5  # with a scorer: weight of the forced-decoding cost
+    forced_weight: float = 0.1  # with a scorer: weight of the forced-decoding cost
     samples: int = 50  # random sentences per side for the normalisation
     full_cells: int = 400_000  # up to this many DP cells the search is exhaustive
     coarse_factor: int = 4  # sentences per block at each coarser level
