@@ -25,3 +25,9 @@ def test_glosses_learn_the_documents_own_words():
 def test_glosses_without_links_or_words():
     assert glosses(["أ", "ب"], ["a"], []) == ["", ""]
     assert glosses(["", ""], ["", ""], [((0,), (0,)), ((1,), (1,))]) == ["", ""]
+
+
+def test_a_huge_link_is_left_out_of_training():
+    # One link of 60,000 words a side would pair 3.6e9 words: it is skipped, not trained on.
+    source, target = " ".join(["كلمة"] * 60_000), " ".join(["word"] * 60_000)
+    assert glosses([source, "كتاب كتاب"], [target, "book book"], [((0,), (0,)), ((1,), (1,))]) == ["", "book book"]

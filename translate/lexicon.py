@@ -22,8 +22,11 @@ _WORD = re.compile(r"\w+")
 _MARKS = re.compile(r"[\u0640\u064b-\u065f\u0670]")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _ITERATIONS = 5
-# Links used for training at most (evenly spread over the document): keeps EM's memory bounded.
+# Links used for training at most (evenly spread over the document), and word pairs per link and
+# in all: EM's memory stays bounded (a link of two 5 MB lines would pair 10^11 words).
 _MAX_LINKS = 4000
+_MAX_LINK_PAIRS = 100_000
+_MAX_PAIRS = 4_000_000
 
 
 def words(sentence: str) -> list[str]:
@@ -74,10 +77,12 @@ def _train(f_ids: list[list[int]], e_ids: list[list[int]], n_f: int, n_e: int
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """IBM model 1 by EM over linked blocks: (source id, target id, t(target | source)) per pair seen."""
     rows_f, rows_e, rows_g = [], [], []
-    group = 0
+    group = total = 0
     for fs, es in zip(f_ids, e_ids):
-        if not es:
+        size = (len(fs) + 1) * len(es)
+        if not es or size > _MAX_LINK_PAIRS or total + size > _MAX_PAIRS:
             continue
+        total += size
         fs = np.array([0, *fs])  # the empty word
         es = np.array(es)
         rows_f.append(np.tile(fs, len(es)))
