@@ -31,7 +31,7 @@ import json
 import random
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -89,10 +89,6 @@ def f1_scores(c: Sequence[int]) -> dict[str, float]:
             "precision_lax": pl, "recall_lax": rl, "f1_lax": f1(pl, rl)}
 
 
-def score(gold: Sequence[Link], test: Sequence[Link]) -> dict[str, float]:
-    return f1_scores(counts(gold, test))
-
-
 # --- cases ----------------------------------------------------------------------------------
 
 @dataclass
@@ -105,7 +101,6 @@ class Case:
     translation: list[str]
     gold: list[Link]
     part: int = 0  # Text+Berg part number
-    extra: dict = field(default_factory=dict)
 
 
 def textberg_cases() -> list[Case]:
@@ -143,11 +138,11 @@ EDITS = (("2-1", 0.05), ("1-2", 0.05), ("3-1", 0.01), ("1-3", 0.01), ("split", 0
 
 @dataclass
 class Unit:
-    """One gold link of a planted document: Arabic line numbers, English pieces (text), gold shape."""
+    """One gold link of a planted document: its Arabic sentences (each a tuple of the line numbers
+    joined into it; negative: a line of another document) and its English sentences (text)."""
 
-    ar: tuple[int, ...]  # lines of the Arabic side, joined into one sentence per tuple in ar_groups
-    ar_groups: list[tuple[int, ...]]  # Arabic sentences of this link (each a tuple of joined lines)
-    en: list[str]  # English sentences of this link
+    ar_groups: list[tuple[int, ...]]
+    en: list[str]
 
 
 def _clause_split(sentence: str) -> tuple[str, str] | None:
@@ -185,25 +180,25 @@ def plant(n_lines: int, en: Sequence[str], rng: random.Random, foreign_en: Seque
             kind, need = "1-1", 1
         lines_ = tuple(range(k, k + need))
         if kind in ("2-1", "3-1"):  # English side joins the references
-            units.append(Unit(lines_, [(i,) for i in lines_], [" ".join(en[i] for i in lines_)]))
+            units.append(Unit([(i,) for i in lines_], [" ".join(en[i] for i in lines_)]))
         elif kind in ("1-2", "1-3"):  # Arabic side joins the sources
-            units.append(Unit(lines_, [lines_], [en[i] for i in lines_]))
+            units.append(Unit([lines_], [en[i] for i in lines_]))
         elif kind == "swap":  # the English sentences in the other order: one 2-2 link
-            units.append(Unit(lines_, [(i,) for i in lines_], [en[k + 1], en[k]]))
+            units.append(Unit([(i,) for i in lines_], [en[k + 1], en[k]]))
         elif kind == "split" and _clause_split(en[k]):
-            units.append(Unit(lines_, [lines_], list(_clause_split(en[k]))))
+            units.append(Unit([lines_], list(_clause_split(en[k]))))
         elif kind == "1-0":
-            units.append(Unit(lines_, [lines_], []))
+            units.append(Unit([lines_], []))
         elif kind == "0-1":
-            units.append(Unit((), [], [en[k]]))
+            units.append(Unit([], [en[k]]))
         elif kind == "insert-en":
-            units.append(Unit((), [], [rng.choice(foreign_en)]))
-            units.append(Unit(lines_, [lines_], [en[k]]))
+            units.append(Unit([], [rng.choice(foreign_en)]))
+            units.append(Unit([lines_], [en[k]]))
         elif kind == "insert-ar":
-            units.append(Unit((), [(-1 - rng.choice(foreign_ar),)], []))  # negative: foreign line
-            units.append(Unit(lines_, [lines_], [en[k]]))
+            units.append(Unit([(-1 - rng.choice(foreign_ar),)], []))  # negative: foreign line
+            units.append(Unit([lines_], [en[k]]))
         else:
-            units.append(Unit(lines_, [lines_], [en[k]]))
+            units.append(Unit([lines_], [en[k]]))
         k += need
     return units
 

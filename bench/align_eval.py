@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from align_dev import (CACHE, DATA, TEXTBERG_PARTS, Case, all_cases, counts, f1_scores,  # noqa: E402
+from align_dev import (CACHE, TEXTBERG_PARTS, Case, all_cases, counts, f1_scores,  # noqa: E402
                        links_of, planted_cases)
 from translate.align import AlignParams, align  # noqa: E402
 
