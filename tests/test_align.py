@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -178,3 +180,45 @@ def test_cli_reports_unmatched_sentences_and_user_errors(cli, tmp_path):
     assert bad.exit_code != 0 and "5 lines" in bad.stderr and "Traceback" not in bad.stderr
     assert cli("align", source, target, "--method", "magic").exit_code != 0
     assert cli("align", source, tmp_path / "missing.en", "--method", "length").exit_code != 0
+
+
+TINY = Path(__file__).resolve().parents[1] / "models" / "tiny-ar-en"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    if not (TINY / "model.bin").is_file():
+        pytest.skip("models/tiny-ar-en not built")
+    from translate.engine import Translator
+
+    return Translator(TINY, offline=True)
+
+
+def test_forced_decoding_scores_a_translation_above_a_wrong_target(tiny):
+    ar = shared_file("tatoeba-test-v2021-08-07", "src.ar").read_text(encoding="utf-8").split("\n")[:60]
+    en = shared_file("tatoeba-test-v2021-08-07", "ref.en").read_text(encoding="utf-8").split("\n")[:60]
+    good = tiny.score(ar, en)
+    wrong = tiny.score(ar, en[1:] + en[:1])
+    assert len(good) == 60 and all(g < 0 for g in good)  # mean log-probabilities per token
+    # Scores move in the last bits with the CPU and the batch: compare with a margin.
+    assert sum(g > w + 0.1 for g, w in zip(good, wrong)) >= 50
+    assert tiny.score([], []) == []
+    with pytest.raises(TranslateError, match="2 sources for 1 targets"):
+        tiny.score(ar[:2], en[:1])
+
+
+def test_scorer_rescoring_keeps_coverage_and_finds_planted_links(tiny):
+    # Short UN sentences, which tiny-ar-en translates well (it was trained on them): the rescoring
+    # pass must keep the planted links that the first pass finds.
+    ar = shared_file("un-v1.0-devset", "src.ar").read_text(encoding="utf-8").split("\n")[:40]
+    en = shared_file("un-v1.0-devset", "ref.en").read_text(encoding="utf-8").split("\n")[:40]
+    short = [k for k in range(40) if len(ar[k]) < 160][:16]
+    ar, en = [ar[k] for k in short], [en[k] for k in short]
+    # Target: 3+4 merged (2-1); source: 8+9 merged (1-2); English sentence 12 missing (1-0).
+    src = ar[:8] + [ar[8] + " " + ar[9]] + ar[10:]
+    hyp = [t.target for t in tiny.translate(src)]
+    tgt = en[:3] + [en[3] + " " + en[4]] + en[5:12] + en[13:]
+    links = align(src, tgt, hyp, scorer=tiny.score)
+    assert_covers(links, len(src), len(tgt))
+    assert [(link.source_ids, link.target_ids) for link in links if link.kind != "1-1"] == [
+        ((3, 4), (3,)), ((8,), (7, 8)), ((11,), ())]

@@ -10,18 +10,23 @@ above the cost of an unmatched sentence counts twice), so that a stray line (a c
 scrap) is left unmatched rather than absorbed into its neighbour's link. A Gale-Church length
 term and a penalty per link type are added. ``method="length"`` is Gale-Church alone. Long
 documents are aligned coarse-to-fine: blocks of sentences first (on rare n-grams), then the
-sentences within a band around that path."""
+sentences within a band around that path. The documents are aligned twice: the second time each
+translation is followed by glosses from a word table that IBM model 1 learns on the first
+alignment's links (translate.lexicon; hunalign's bootstrapping). With a ``scorer`` (the model's forced-decoding score,
+``Translator.score``), the links near that path are scored by the model and searched again with
+that score added (see ``_rescore``)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from translate.engine import DecodeOptions, Engine
 from translate.errors import TranslateError, param
+from translate.lexicon import glosses
 from translate.records import Pair
 from translate.segmenter import Segment
 from translate.similarity import Vectors, gale_church_cost, pair_dots, rare_features, vectorize
@@ -46,15 +51,19 @@ _TILE = 32
 
 @dataclass(frozen=True)
 class AlignParams:
-    """The aligner's few parameters (tuned on the Text+Berg dev document only)."""
+    """The aligner's few parameters, chosen on development data (bench/results/align.md)."""
 
     unmatched_cost: float = 0.8  # per unmatched sentence (a sentence in a random link costs about 1)
     length_weight: float = 0.1  # weight of the Gale-Church term in the MT cost
     type_weight: float = 0.05  # weight of -log prior(link type) in the MT cost
+    forced_weight: float = 0.1  # with a scorer: weight of the forced-decoding cost
     samples: int = 50  # random sentences per side for the normalisation
     full_cells: int = 400_000  # up to this many DP cells the search is exhaustive
     coarse_factor: int = 4  # sentences per block at each coarser level
     margin: int = 8  # band half-width around the coarse path, in units of the finer level
+    score_margin: int = 1  # with a scorer: band half-width around the first path where links are scored
+    lexicon: bool = True  # align twice, the second time with glosses from a word table (translate.lexicon)
+    gloss_min_prob: float = 0.2  # a source word is glossed when t(target word | it) reaches this
 
 
 @dataclass(frozen=True)
@@ -72,11 +81,14 @@ class Link:
 
 def align(source: Sequence[str], target: Sequence[str], translation: Sequence[str] | None = None,
           *, method: str = "mt", params: AlignParams = AlignParams(), translator: Engine | None = None,
-          options: DecodeOptions | None = None) -> list[Link]:
+          options: DecodeOptions | None = None,
+          scorer: Callable[[list[str], list[str]], Sequence[float]] | None = None) -> list[Link]:
     """Align two sentence lists; ``translation[i]`` translates ``source[i]`` into the target language
     (with ``translator`` instead, the source is translated here, with ``options``).
 
     Every sentence of both sides is in exactly one link, and links are in document order.
+    ``scorer(sources, targets)``, if given, returns the mean log-probability per token of each target
+    given its source (``Translator.score``); with method mt the links are then rescored with it.
     """
     if method not in METHODS:
         raise TranslateError(f"{param('method', method)}: unknown method, choose from {', '.join(METHODS)}")
@@ -99,11 +111,69 @@ def align(source: Sequence[str], target: Sequence[str], translation: Sequence[st
         units = _Units(None, None, src_len, tgt_len)
     model = _CostModel(params, ratio, rng=np.random.default_rng(0))
     path, confidences = _solve(units, model)
+    if units.x is not None and params.lexicon:
+        # Again, each translation followed by the glosses of a word table learned on the first links.
+        links = _links(path, confidences)
+        gloss = glosses(source, target, [(k.source_ids, k.target_ids) for k in links], params.gloss_min_prob)
+        units = _Units(*vectorize([f"{t} {g}" for t, g in zip(translation, gloss)], target), src_len, tgt_len)
+        path, confidences = _solve(units, model)
+    if scorer is not None and units.x is not None:
+        path, confidences = _rescore(units, model, path, scorer, source, target)
+    return _links(path, confidences)
+
+
+def _links(path: list[tuple[int, int]], confidences: list[float]) -> list[Link]:
     links, i, j = [], 0, 0
     for (a, b), conf in zip(path, confidences):
         links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), conf))
         i, j = i + a, j + b
     return links
+
+
+def _rescore(units: _Units, model: _CostModel, path: list[tuple[int, int]], scorer, source: Sequence[str],
+             target: Sequence[str]) -> tuple[list[tuple[int, int]], list[float]]:
+    """Search again near ``path`` with the model's own score of each candidate link added.
+
+    ``scorer(sources, targets)`` gives the mean log-probability per token of each target given its
+    source (forced decoding, Translator.score). Minus the target's score given an empty source
+    (what the target scores by fluency alone), it says how much the source explains the target;
+    divided by its mean over the links of ``path``, a link as good as a typical one costs 0 and a
+    link whose source does not help costs 1.
+    """
+    n, m = units.shape
+    band = _Band.around(path, 1, model.params.score_margin, n, m)
+    cols, rows = band.columns(), np.arange(n + 1)[:, None]
+    cells = {}
+    for a, b in LINK_TYPES:
+        safe_i = np.clip(rows - a, 0, n)
+        ok = ((cols <= band.hi[:, None]) & (rows - a >= 0) & (cols - b >= band.lo[safe_i])
+              & (cols - b <= band.hi[safe_i]))
+        cells[(a, b)] = np.nonzero(ok)
+    blocks = sorted({(r - a, r, int(cols[r, k]) - b, int(cols[r, k]))
+                     for (a, b), (rr, kk) in cells.items() for r, k in zip(rr, kk)})
+    index = {block: k for k, block in enumerate(blocks)}
+    src = [" ".join(source[i0:i1]) for i0, i1, _, _ in blocks]
+    tgt = [" ".join(target[j0:j1]) for _, _, j0, j1 in blocks]
+    spans = sorted({(j0, j1) for _, _, j0, j1 in blocks})
+    fluency = dict(zip(spans, scorer([""] * len(spans), [" ".join(target[j0:j1]) for j0, j1 in spans])))
+    gain = np.array(scorer(src, tgt)) - np.array([fluency[(j0, j1)] for _, _, j0, j1 in blocks])
+    i = j = 0
+    typical = []
+    for a, b in path:
+        if a and b and (i, i + a, j, j + b) in index:
+            typical.append(gain[index[(i, i + a, j, j + b)]])
+        i, j = i + a, j + b
+    scale = max(float(np.mean(typical)) if typical else 0.0, 1e-3)
+    model.forced = {}
+    for (a, b), (rr, kk) in cells.items():
+        grid = np.full(cols.shape, np.nan)
+        grid[rr, kk] = 1.0 - gain[[index[(r - a, r, int(cols[r, k]) - b, int(cols[r, k]))]
+                                   for r, k in zip(rr, kk)]] / scale
+        model.forced[(a, b)] = grid
+    try:
+        return _search(units, band, model)
+    finally:
+        model.forced = None
 
 
 def to_pairs(links: Sequence[Link], source: Sequence[Segment], target: Sequence[Segment],
@@ -213,6 +283,7 @@ class _CostModel:
         self.params = params
         self.ratio = ratio
         self.rng = rng
+        self.forced: dict | None = None  # forced-decoding costs of the links of a band, see _rescore
 
     def unmatched_cost(self, with_similarity: bool) -> float:
         return self.params.unmatched_cost if with_similarity else -math.log(_PRIORS[(1, 0)])
@@ -223,8 +294,7 @@ class _CostModel:
         cols = band.columns()
         rows = np.arange(n + 1)[:, None]
         in_band = cols <= band.hi[:, None]
-        similarity = (_Similarity(units, band, self.params.samples, self.rng, self.params.unmatched_cost)
-                      if units.x is not None else None)
+        similarity = (_Similarity(units, band, self.params, self.rng) if units.x is not None else None)
         x_cum = np.concatenate([[0.0], np.cumsum(units.x_len)])
         y_cum = np.concatenate([[0.0], np.cumsum(units.y_len)])
         costs, confidence = {}, {}
@@ -247,6 +317,9 @@ class _CostModel:
                     sim_cost = similarity.cost(a, b)
                     value = sim_cost + self.params.length_weight * length + self.params.type_weight * prior
                     conf = np.clip(1.0 - sim_cost, 0.0, 1.0)
+                    if self.forced is not None:
+                        value = value + self.params.forced_weight * self.forced[(a, b)]
+                        value = np.where(np.isnan(value), _INF, value)  # a link not scored: none there
             costs[(a, b)] = np.where(ok, value, _INF)
             confidence[(a, b)] = conf
         return costs, confidence
@@ -255,10 +328,10 @@ class _CostModel:
 class _Similarity:
     """The similarity cost of each link type at every band cell (see the module docstring)."""
 
-    def __init__(self, units: _Units, band: _Band, samples: int, rng: np.random.Generator,
-                 unmatched_cost: float):
+    def __init__(self, units: _Units, band: _Band, params: AlignParams, rng: np.random.Generator):
         self.units, self.band = units, band
-        self.unmatched_cost = unmatched_cost
+        self.unmatched_cost = params.unmatched_cost
+        samples = params.samples
         n, m = units.shape
         x, y = units.x, units.y
         # Dot products of source unit r with target units dlo[r]..dlo[r]+dwidth-1: every pair

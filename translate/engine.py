@@ -296,6 +296,24 @@ class Translator:
         """One sentence as it is (no segmentation): its translation and score."""
         return next(self.translate([sentence], options=options))
 
+    def score(self, sources: Iterable[str], targets: Iterable[str], *, batch_size: int = 4096) -> list[float]:
+        """Forced decoding: the mean log-probability per token of each target given its source.
+
+        A score, not a translation, so a side longer than the model's positions is cut: the score
+        of a long pair is that of its first tokens. Scores move in the last bits with the batch a
+        pair meets, as translations' scores do.
+        """
+        limit = (self.positions or 2 * MAX_PIECE_TOKENS) - 2  # room for </s> (and the start token)
+        src = [self._source_sp.encode(prepare_source(s), out_type=str)[:limit] + self._eos for s in sources]
+        tgt = [self._target_sp.encode(t, out_type=str)[:limit] for t in targets]
+        if len(src) != len(tgt):
+            raise TranslateError(f"{param('sources')}: {len(src)} sources for {len(tgt)} {param('targets')}")
+        if not src:
+            return []
+        results = self._model.score_batch(src, tgt, max_batch_size=batch_size, batch_type="tokens",
+                                          max_input_length=0)
+        return [sum(r.log_probs) / max(1, len(r.log_probs)) for r in results]
+
     def translate_text(self, text: str, options: DecodeOptions | None = None, *, batch_size: int = 1024) -> str:
         """Segment ``text``, translate every sentence and return the English as `translate text`
         prints it: sentences of a paragraph joined by a space, paragraphs by a blank line."""

@@ -5,6 +5,10 @@ Inside a line a sentence ends after a run of ``. ! ? ؟ … ۔`` plus any closin
 brackets, when whitespace follows, unless one of a few rules says the period belongs to
 something else (an abbreviation, an initial, a list number, a bracket, a lower-case
 continuation). A closing quote set off by a space still belongs to the sentence it closes.
+Two ends without a full stop, both before a reporting verb that opens news sentences
+(وأضاف، وقال، وأشار...): a quotation introduced by a colon and closed without a full stop
+(``قال: "..." وأضاف``), and a short heading run into the next sentence where a document lost
+its line breaks (``التصدي للإسلاموفوبيا وأعرب خياري``).
 Segments never include the whitespace between them, so the input can be rebuilt exactly.
 """
 
@@ -44,6 +48,19 @@ _CONTINUATION = "،,؛;:)]}"
 # Dotted abbreviations whose parts have one or two letters: U.N. e.g. Ph.D. ص.ب. أ.د. ق.م.
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 _TATWEEL_AND_MARKS = re.compile(r"[\u0640\u064b-\u065f\u0670]")
+# Reporting verbs that open a news sentence, with the conjunction و or ف, masculine or feminine
+# (بيّن is left out: without its shadda it is بين, "between"), and لقد.
+_REPORTING = ("قال", "أضاف", "أكد", "أوضح", "أشار", "لفت", "تابع", "ختم", "اختتم", "شدد", "أعرب", "أعلن",
+              "كشف", "ذكر", "أفاد", "نبه", "نوه", "دعا", "رأى", "اعتبر", "أردف", "استطرد", "لاحظ")
+_OPENER = "(?:[وف](?:" + "|".join(_REPORTING) + ")ت?|ودعت|ورأت|لقد)"
+# A quotation opened after a colon, closed without a terminator, and followed by an opener.
+_QUOTE_THEN_OPENER = re.compile(
+    r":\s*(?:\"[^\"\n]+\"|“[^”\n]+”|«[^»\n]+»)(?=\s+" + _OPENER + r"(?!\w))")
+# A heading (1-7 words, no punctuation or digits) at a sentence start, then an opener.
+_HEADING_THEN_OPENER = re.compile(r"[^\W\d_][^\s\d]*(?:\s+[^\s\d]+){0,6}?(?=\s+" + _OPENER + r"(?!\w))")
+_NOT_HEADING = re.compile(r"[^\w\s]|^[وف]")
+# Words that belong to a clause, not a heading: a run holding one is a sentence that goes on.
+_CLAUSE_WORDS = frozenset("أن إن أنه أنها أنك أنهم الذي التي الذين كان كانت هل ما لا لم لن قد إذا لو لكن لأن".split())
 
 
 @lru_cache(maxsize=1)
@@ -117,7 +134,19 @@ def _sentence_ends(text: str, start: int, end: int) -> list[int]:
                 cut = quote.end()  # 'سأل " متى تعود؟ "': the spaced closing quote belongs here
             ends.append(cut)
             sentence_start, _ = _strip(text, cut, end)
-    return ends
+    return _ends_before_openers(text, start, end, ends)
+
+
+def _ends_before_openers(text: str, start: int, end: int, ends: list[int]) -> list[int]:
+    """Add the ends without a full stop before a reporting verb (see the module docstring)."""
+    found = {m.end() for m in _QUOTE_THEN_OPENER.finditer(text, start, end)}
+    for sentence_start in [start, *ends]:
+        sentence_start, _ = _strip(text, sentence_start, end)
+        heading = _HEADING_THEN_OPENER.match(text, sentence_start, end)
+        if heading and not _NOT_HEADING.search(heading.group()) and \
+                _CLAUSE_WORDS.isdisjoint(heading.group().split()):
+            found.add(heading.end())
+    return sorted(set(ends) | found) if found else ends
 
 
 def segment(text: str) -> list[Segment]:

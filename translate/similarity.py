@@ -148,7 +148,7 @@ def pair_dots(a: Vectors, b: Vectors, rows: np.ndarray, cols: np.ndarray) -> np.
     first = np.repeat(starts[where] - (np.cumsum(n_each) - n_each), n_each)
     b_idx = first + np.arange(total)
     flat = ar[a_idx] * len(cols) + bc[b_idx]
-    dots = np.bincount(flat, aw[a_idx] * bw[b_idx], minlength=result_size)
+    dots = np.bincount(flat, aw[a_idx] * bw[b_idx], minlength=result_size).astype(np.float64)
     return dots.reshape(len(rows), len(cols))
 
 
