@@ -49,10 +49,11 @@ def tico_chunks() -> list[tuple[str, list[str], list[str], list[str]]]:
     return chunks
 
 
-def collections():
+def collections(mt_lines: dict[str, list[str]] | None = None):
     """Arabic and English collections of chunks: a third named alike (in different ways), a third
     renamed on one side, and some left without a partner on either side. Returns them with the
-    expected pairs and the expected unpaired names."""
+    expected pairs and the expected unpaired names; ``mt_lines`` gets each Arabic document's
+    translation line by line."""
     arabic, english, expected, alone_ar, alone_en = [], [], set(), set(), set()
     for n, (doc, ar, en, mt) in enumerate(tico_chunks()):
         ar_name = [f"ar/{doc}.txt", f"{doc}.ar.txt", f"ar/{n:03d}-{doc}.txt"][n % 3]
@@ -60,6 +61,8 @@ def collections():
         with_ar, with_en = n % 11 != 5, n % 13 != 7
         if with_ar:
             arabic.append(Document(ar_name, "\n".join(ar), translation=" ".join(mt)))
+            if mt_lines is not None:
+                mt_lines[ar_name] = mt
         if with_en:
             english.append(Document(en_name, "\n".join(en)))
         if with_ar and with_en:

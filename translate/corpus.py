@@ -29,7 +29,7 @@ from translate.engine import DecodeOptions, Engine
 from translate.errors import TranslateError, param
 from translate.filters import FilterConfig, PairFilter
 from translate.formats import open_writer
-from translate.formats._records import dumps, to_record
+from translate.formats._records import dumps, from_record, to_record
 from translate.memory import CachedTranslator, MemoryKey, TranslationMemory
 from translate.normalize import prepare_source
 from translate.records import Pair
@@ -161,6 +161,8 @@ class JobState:
         self._db.execute("CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, sha256 TEXT NOT NULL, "
                          "paragraphs INTEGER NOT NULL, pairs TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS texts (doc TEXT PRIMARY KEY, sha256 TEXT NOT NULL, "
+                         "data TEXT NOT NULL)")
 
     def adopt(self, signature: dict) -> bool:
         """Make ``signature`` (model, options) the job's; a different one discards all documents."""
@@ -171,6 +173,7 @@ class JobState:
         with transaction(self._db):
             self._db.execute("DELETE FROM docs")
             self._db.execute("DELETE FROM stats")
+            self._db.execute("DELETE FROM texts")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (value,))
         return row is not None
 
@@ -182,10 +185,8 @@ class JobState:
         ``counts`` to the job's running totals (so a resumed job reports the whole job's work)."""
         with transaction(self._db):
             for doc, sha256, paragraphs, pairs in documents:
-                rows = [[p.paragraph, p.sentence, *p.source_span, p.source, p.target, p.score, p.line, p.error]
-                        for p in pairs]
-                self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
-                                 (doc, sha256, paragraphs, json.dumps(rows, ensure_ascii=False)))
+                rows = "[" + ",".join(dumps(to_record(p)) for p in pairs) + "]"
+                self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", (doc, sha256, paragraphs, rows))
             for key, value in counts.items():
                 self._db.execute("INSERT INTO stats VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                                  "value = value + excluded.value", (key, value))
@@ -195,10 +196,17 @@ class JobState:
 
     def load(self, doc: str) -> tuple[int, list[Pair]]:
         paragraphs, data = self._db.execute("SELECT paragraphs, pairs FROM docs WHERE doc = ?", (doc,)).fetchone()
-        pairs = [Pair(source=source, target=target, score=score, doc=doc, paragraph=paragraph,
-                      sentence=sentence, source_span=(start, end), line=line, error=error)
-                 for paragraph, sentence, start, end, source, target, score, line, error in json.loads(data)]
-        return paragraphs, pairs
+        return paragraphs, [from_record(record, f"job state of {doc}") for record in json.loads(data)]
+
+    def put_text(self, doc: str, sha256: str, data: list[str]) -> None:
+        """Keep work on a document that outlives a kill (an alignment job's translations)."""
+        with transaction(self._db):
+            self._db.execute("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)",
+                             (doc, sha256, json.dumps(data, ensure_ascii=False)))
+
+    def text(self, doc: str, sha256: str) -> list[str] | None:
+        row = self._db.execute("SELECT data FROM texts WHERE doc = ? AND sha256 = ?", (doc, sha256)).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def keep_only(self, docs: set[str]) -> None:
         """Forget documents that are no longer among the inputs."""
@@ -255,15 +263,12 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
         reasons = "; ".join(f"{item.path}: {item.reason}" for item in skipped[:3])
         raise TranslateError(f"no documents to translate in {', '.join(map(str, inputs))}"
                              + (f" ({reasons})" if reasons else ""))
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise TranslateError(f"{outdir}: cannot create the output directory ({exc.strerror})") from None
+    create_outdir(outdir)
     key = MemoryKey.of(engine, settings.options)
     signature = {"model_id": key.model_id, "options": key.options, "presegmented": settings.presegmented,
                  "tool_version": translate.__version__}
     with JobState(outdir / STATE_DIR) as state:
-        _remove_partial_outputs(outdir)
+        remove_partial_outputs(outdir)
         # The manifest is written last: a directory that has one holds the outputs of that run only.
         (outdir / MANIFEST).unlink(missing_ok=True)
         if state.adopt(signature):
@@ -280,7 +285,9 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
         cached = CachedTranslator(engine, memory)
         progress = CorpusProgress(sum(map(len, groups)), sum(p.sentences for group in groups for p in group))
         _translate_groups(groups, cached, state, settings, progress, on_progress or (lambda p: None), stop)
-        manifest = _assemble(outdir, [d for d, _ in translated], state, engine, settings, stop)
+        meta = run_metadata(engine, settings.options, srclang=settings.languages[0], tgtlang=settings.languages[1])
+        manifest = assemble(outdir, [d for d, _ in translated], state, meta, settings, stop)
+        manifest["engine"] = type(engine).__name__
         totals = state.totals()
     manifest["inputs"] = [
         {"doc": document.doc, "path": str(document.path), "sha256": digest, "bytes": document.path.stat().st_size,
@@ -296,9 +303,21 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     manifest["wall_time_s"] = round(wall, 3)
     manifest["throughput"] = {"sentences_per_s": round(cached.stats.sentences / wall, 2) if wall else None,
                               "sentences_this_run": cached.stats.sentences}
+    write_manifest(outdir, manifest)
+    return manifest
+
+
+def create_outdir(outdir: Path) -> None:
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TranslateError(f"{outdir}: cannot create the output directory ({exc.strerror})") from None
+
+
+def write_manifest(outdir: Path, manifest: dict) -> None:
+    """The manifest, written last: a directory that has one holds the outputs of that run only."""
     with atomic_write(outdir / MANIFEST) as handle:
         handle.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return manifest
 
 
 def _groups(items: list[_Pending]) -> list[list[_Pending]]:
@@ -355,11 +374,11 @@ def _translate_groups(groups: list[list[_Pending]], cached: CachedTranslator, st
         report(progress)
 
 
-def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: Engine,
-              settings: CorpusSettings, stop: Callable[[], bool]) -> dict:
-    """Write every output from the state, in document order; each file appears whole or not at all,
-    and outputs of formats this run does not write (an earlier run's) are removed."""
-    meta = run_metadata(engine, settings.options, srclang=settings.languages[0], tgtlang=settings.languages[1])
+def assemble(outdir: Path, documents: list[Document], state: JobState, meta: dict,
+             settings: CorpusSettings, stop: Callable[[], bool]) -> dict:
+    """Write every output from the state, in document order (``meta`` describes the run in them);
+    each file appears whole or not at all, and outputs of formats this run does not write (an
+    earlier run's) are removed. Returns the manifest's common part."""
     inputs = tuple(str(d.path) for d in documents)
     pair_filter = PairFilter(settings.filters)
     unique: set[bytes] = set()
@@ -390,9 +409,8 @@ def _assemble(outdir: Path, documents: list[Document], state: JobState, engine: 
             stale.unlink()
     return {
         "tool": "translate", "tool_version": translate.__version__,
-        "engine": type(engine).__name__, "model": meta["model"], "model_id": meta["model_id"],
-        "compute_type": meta["compute_type"],
-        "options": meta["options"], "batch_size": settings.batch_size, "presegmented": settings.presegmented,
+        "model": meta.get("model"), "model_id": meta.get("model_id"), "compute_type": meta.get("compute_type"),
+        "options": meta.get("options"), "batch_size": settings.batch_size, "presegmented": settings.presegmented,
         "filters": settings.filters.as_dict(), "outputs": sorted(outputs) + [REJECTED],
         "counts": {"documents": len(documents), "paragraphs": sum(d["paragraphs"] for d in per_document),
                    "sentences": sentences, "unique_sentences": len(unique), "kept": kept,
@@ -408,11 +426,11 @@ def _output_files(formats: Iterable[str], languages: tuple[str, str]) -> list[st
                          else [OUTPUT_NAMES[fmt]])]
 
 
-def _remove_partial_outputs(outdir: Path) -> None:
+def remove_partial_outputs(outdir: Path) -> None:
     """Temporary files of outputs a killed run was writing (atomic_write's ``.NAME.*.part``)."""
     for part in outdir.glob(".*.part"):
         part.unlink(missing_ok=True)
 
 
-__all__ = ["CorpusProgress", "CorpusSettings", "Document", "Interrupted", "Skipped", "collect_inputs",
-           "parse_formats", "run_corpus"]
+__all__ = ["CorpusProgress", "CorpusSettings", "Document", "Interrupted", "JobState", "Skipped", "assemble",
+           "collect_inputs", "create_outdir", "load", "parse_formats", "run_corpus", "write_manifest"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +24,26 @@ def connect(path: str | Path) -> sqlite3.Connection:
         db = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         if on_disk:
-            db.execute("PRAGMA journal_mode = WAL")
+            _set_wal(db)
             # In WAL mode NORMAL survives a killed process (only a power cut may lose the last commits).
             db.execute("PRAGMA synchronous = NORMAL")
     except (sqlite3.Error, OSError) as exc:
         raise TranslateError(f"{name}: cannot open database ({exc})") from None
     return db
+
+
+def _set_wal(db: sqlite3.Connection) -> None:
+    """WAL mode. Switching needs an exclusive lock and SQLite answers "locked" at once, without its
+    busy handler, when another process opens the new file at the same moment: wait and retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from translate.cli.app import command
+from translate.cli.jobs import JobArgs, job_options, run_job, summary
 from translate.cli.options import (EngineArgs, InputArgs, LangArgs, check_choice, engine_options, input_options,
                                    lang_options)
 from translate.cli.progress import say
 from translate.document import lines, run_metadata, segments
-from translate.errors import TranslateError
+from translate.errors import TranslateError, param
 from translate.formats import guess_format, open_writer, writable_formats
 from translate.readers import read_document
 from translate.segmenter import Segment
@@ -20,14 +22,16 @@ from translate.textio import check_output
 
 
 @command("align")
+@job_options
 @input_options
 @lang_options
 @engine_options
 def align_command(
-    source: Annotated[str, typer.Argument(help="Source document (Arabic by default).")],
-    target: Annotated[str, typer.Argument(help="Its translation (English by default).")],
+    source: Annotated[str, typer.Argument(help="Source document (Arabic by default), or a folder of them.")],
+    target: Annotated[str, typer.Argument(help="Its translation (English by default), or a folder of them.")],
     *,
-    output: Annotated[str, typer.Option("--output", "-o", help="Output file, - for standard output.")] = "-",
+    output: Annotated[str, typer.Option(
+        "--output", "-o", help="Output file, - for standard output (two folders: the output directory).")] = "-",
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", help=f"{', '.join(writable_formats('align'))} (default: from the output's "
                          "extension; tsv on standard output).")] = None,
@@ -40,13 +44,25 @@ def align_command(
         "--method", help="mt: machine translation + length; length: Gale-Church lengths alone.")] = "mt",
     drop_unmatched: Annotated[bool, typer.Option(
         "--drop-unmatched", help="Leave out links with an empty side (1-0, 0-1).")] = False,
+    threshold: Annotated[Optional[float], typer.Option(
+        "--threshold", min=0.0, max=1.0, help="Two folders: the least similarity at which documents whose "
+                                              "names differ are paired (default 0.15).")] = None,
+    job: JobArgs,
     reading: InputArgs,
     langs: LangArgs,
     engine: EngineArgs,
 ) -> None:
-    """Align the sentences of SOURCE with those of its translation TARGET (1-1, 2-1, 1-2, ... links)."""
+    """Align the sentences of SOURCE with those of its translation TARGET (1-1, 2-1, 1-2, ... links).
+
+    With two folders: pair their documents (by name, else by translation similarity), align each
+    pair and write one corpus into the --output directory, with the --formats, filters and
+    manifest.json of `translate corpus`; resumable like it.
+    """
     from translate.aligner import METHODS, align, to_pairs  # numpy: loaded by the commands that align
 
+    if Path(source).is_dir() or Path(target).is_dir():
+        _align_folders(source, target, output, presegmented, source_translation, threshold, job, langs, engine)
+        return
     check_choice("method", method, METHODS, "the alignment method")
     chosen = check_choice("format", fmt or ("tsv" if output == "-" else guess_format(output)),
                           writable_formats("align"), "the output format of align")
@@ -88,3 +104,22 @@ def _sentences(path: str, presegmented: bool, reading: InputArgs):
     document = reading.read(path)
     found: list[Segment] = list(lines(document.blocks) if presegmented else segments(document))
     return found, document
+
+
+def _align_folders(source: str, target: str, output: str, presegmented: bool, translations: str | None,
+                   threshold: float | None, job: JobArgs, langs: LangArgs, engine: EngineArgs) -> None:
+    from translate.align_collection import run_align_collection
+    from translate.memory import open_memory
+
+    if output == "-":
+        raise TranslateError(f"{param('output')}: give the output directory for the aligned corpus of two folders")
+    settings = job.settings(engine.decode_options(), engine.batch_size, presegmented,
+                            (langs.source_lang, langs.target_lang))
+    extra = {"translations": translations} | ({"threshold": threshold} if threshold is not None else {})
+    with open_memory(job.cache, enabled=not job.no_cache) as memory:
+        translator = engine.translator() if translations is None else None
+        manifest = run_job(lambda **report: run_align_collection(source, target, output, translator, memory,
+                                                                 settings, **extra, **report))
+    unpaired = manifest["unpaired"]
+    say(f"{len(manifest['pairs'])} document pairs, {len(unpaired['arabic'])} Arabic and {len(unpaired['english'])} "
+        f"English documents unpaired; {summary(manifest, not job.no_cache)} → {output}")

@@ -115,7 +115,7 @@ def check_choice(name: str, value: str, choices: typing.Iterable[str], what: str
     return value
 
 
-def _inject(cls, keyword: typing.Optional[str]):
+def inject(cls, keyword: typing.Optional[str]):
     """A decorator that adds the options of dataclass ``cls`` to a Typer command and passes them to
     it as one ``keyword`` argument (or, with ``keyword`` None, applies them and passes nothing)."""
     names = [f.name for f in fields(cls)]
@@ -144,7 +144,7 @@ def _inject(cls, keyword: typing.Optional[str]):
     return decorate
 
 
-engine_options = _inject(EngineArgs, "engine")
-input_options = _inject(InputArgs, "reading")
-lang_options = _inject(LangArgs, "langs")
-with_common_options = _inject(CommonArgs, None)
+engine_options = inject(EngineArgs, "engine")
+input_options = inject(InputArgs, "reading")
+lang_options = inject(LangArgs, "langs")
+with_common_options = inject(CommonArgs, None)
