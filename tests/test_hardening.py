@@ -147,7 +147,8 @@ EXPECTED = {
               "tmx-bomb": "declares XML entities", "tmx-broken": "line", "jsonl-broken": "line 2",
               # score reads hypotheses as text or pair files, never as Word documents
               "docx-truncated": OFFSET, "docx-bomb": OFFSET, "docx-xxe": OFFSET},
-    "align": {"missing": NO_FILE, "directory": "no Arabic documents",  # two folders: a collection "bad-utf8": OFFSET, "utf16-no-bom": NUL,
+    # A directory given to align is a collection of documents (here an empty one).
+    "align": {"missing": NO_FILE, "directory": "no Arabic documents", "bad-utf8": OFFSET, "utf16-no-bom": NUL,
               "nul": NUL, "png": BINARY, **DOCUMENTS},
     # A corpus job skips a document it cannot read (listed in the manifest and on stderr) and goes on;
     # with nothing left to translate it stops before creating anything.
