@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from translate.engine import DecodeOptions, Translation
 from translate.errors import TranslateError
@@ -304,5 +304,4 @@ class Ticket:
                     break
                 except FutureTimeout:
                     continue
-            yield result if result.source == sentence else Translation(
-                sentence, result.target, result.score, result.tokens, result.error, result.alternatives)
+            yield result if result.source == sentence else replace(result, source=sentence)

@@ -29,13 +29,17 @@ class Translation:
     # Length-normalised log-probability of the target; None when the model was not asked (no
     # Arabic in the source: empty text, numbers, English, URLs are passed through unchanged).
     score: float | None
-    tokens: int = 0  # target tokens the model generated
     error: str | None = None  # why the model failed on this sentence (target is then empty)
     # The next-best hypotheses, best first, when ``alternatives`` were asked of ``translate``.
     alternatives: tuple[str, ...] = ()
-    # The model's own target pieces (all pieces of a split sentence, in order): what a shortlist is
-    # built from. Empty where the translation came from elsewhere (the memory, the Ray pool).
+    # The target pieces the model generated (all pieces of a split sentence, in order): what a
+    # shortlist is built from. Empty where the model was not asked (passed through, a memory hit).
     pieces: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def tokens(self) -> int:
+        """Target tokens the model generated for this sentence."""
+        return len(self.pieces)
 
 
 @dataclass(frozen=True)
@@ -418,7 +422,7 @@ class Translator:
                 yield Translation(sentence, sentence, None)
                 continue
             score = sum(s * max(1, length) for s, length in parts) / sum(max(1, length) for _, length in parts)
-            yield Translation(sentence, " ".join(t for t in texts if t), score, len(generated[index]),
+            yield Translation(sentence, " ".join(t for t in texts if t), score,
                               alternatives=_alternatives(texts, others[index]), pieces=tuple(generated[index]))
 
     def source_pieces(self, sentence: str) -> list[list[str]]:

@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -167,10 +167,10 @@ class CachedTranslator:
 
     # The wrapped engine's identity, so the cached engine is an ``Engine`` too.
     model_name = property(lambda self: self.engine.model_name)
-    # The wrapped engine's attention, for inline markup (None when it has none).
-    attention = property(lambda self: getattr(self.engine, "attention", None))
     model_id = property(lambda self: self.engine.model_id)
     compute_type = property(lambda self: self.engine.compute_type)
+    # The wrapped engine's attention, for inline markup (None when it has none).
+    attention = property(lambda self: getattr(self.engine, "attention", None))
 
     def translate(self, sentences: Iterable[str], *, options: DecodeOptions | None = None,
                   batch_size: int = 1024, window: int | None = None) -> Iterator[Translation]:
@@ -183,16 +183,17 @@ class CachedTranslator:
     def _translate_window(self, sentences: list[str], key: MemoryKey, options: DecodeOptions,
                           batch_size: int) -> Iterator[Translation]:
         sources = [prepare_source(s) for s in sentences]
+        wanted = {s for s in sources if needs_translation(s)}  # the rest is passed through
         known = {source: Translation(source, target, score)
-                 for source, (target, score) in self.memory.lookup(key, filter(needs_translation, sources)).items()}
+                 for source, (target, score) in self.memory.lookup(key, wanted).items()}
         # Found in a persistent memory and not translated by this job: a hit; else a repeat.
         stored = {s for s in known if _digest(s) not in self._mine} if self.memory.persistent else set()
-        misses = [s for s in dict.fromkeys(sources) if needs_translation(s) and s not in known]
+        misses = [s for s in dict.fromkeys(sources) if s in wanted and s not in known]
         results = self.engine.translate(misses, options=options, batch_size=batch_size)
         new: list[tuple[str, str, float]] = []
         for sentence, source in zip(sentences, sources):
             self.stats.sentences += 1
-            if not needs_translation(source):  # passed through, as the engine itself answers
+            if source not in wanted:  # passed through, as the engine itself answers
                 yield Translation(sentence, sentence, None)
                 continue
             if source in stored:
@@ -207,7 +208,7 @@ class CachedTranslator:
                 if result.error is None:  # a failure is not kept: a later run tries again
                     new.append((source, result.target, result.score))
             hit = known[source]
-            yield Translation(sentence, hit.target, hit.score, hit.tokens, hit.error)
+            yield replace(hit, source=sentence)
         # A whole window at once, before the next lookup: the memory never holds part of a window,
         # so a window cut short (Ctrl-C, a kill) is redone later in exactly the same batches.
         self.memory.store(key, new)

@@ -35,7 +35,7 @@ class _Worker:
 
     def translate(self, sentences: list[str], options: dict, batch_size: int) -> list[tuple]:
         results = self.translator.translate(sentences, options=DecodeOptions(**options), batch_size=batch_size)
-        return [(r.target, r.score, r.tokens, r.error) for r in results]
+        return [(r.target, r.score, r.error, r.pieces) for r in results]
 
 
 class RayTranslator:
@@ -107,8 +107,8 @@ class RayTranslator:
         results = ActorPool(self._actors).map(
             lambda actor, chunk: actor.translate.remote(chunk, options_dict, batch_size), chunks)
         for chunk, translated in zip(chunks, results):
-            for sentence, fields in zip(chunk, translated):
-                yield Translation(sentence, *fields)
+            for sentence, (target, score, error, pieces) in zip(chunk, translated):
+                yield Translation(sentence, target, score, error, pieces=pieces)
 
     def close(self) -> None:
         for actor in self._actors:
