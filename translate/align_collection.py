@@ -19,9 +19,8 @@ from pathlib import Path
 import translate
 from translate import pairing
 from translate.aligner import align, to_pairs
-from translate.corpus import (STATE_DIR, CorpusProgress, CorpusSettings, Document, Interrupted, JobState, Skipped,
-                              assemble, collect_inputs, create_outdir, load, remove_partial_outputs,
-                              write_manifest)
+from translate.corpus import (CorpusProgress, CorpusSettings, Document, Interrupted, JobState, assemble,
+                              collect_inputs, open_job, readable, write_manifest)
 from translate.document import run_metadata
 from translate.engine import Engine
 from translate.errors import TranslateError, param
@@ -39,12 +38,7 @@ class _Side:
         self.documents: dict[str, Document] = {}
         self.sentences: dict[str, list[Segment]] = {}
         self.hashes: dict[str, str] = {}
-        for document in documents:
-            try:
-                found, digest = load(document, presegmented)
-            except TranslateError as exc:
-                self.skipped.append(Skipped(str(document.path), str(exc)))
-                continue
+        for document, found, digest in readable(documents, presegmented, self.skipped):
             self.documents[document.doc] = document
             self.sentences[document.doc], self.hashes[document.doc] = found, digest
 
@@ -77,17 +71,12 @@ def run_align_collection(arabic: str | Path, english: str | Path, outdir: str | 
         side, folder = ("Arabic", arabic) if not ar.documents else ("English", english)
         raise TranslateError(f"{folder}: no {side} documents to align")
     given = _given(translations, ar) if translations is not None else None
-    create_outdir(outdir)
     cached = CachedTranslator(engine, memory) if engine is not None else None
     key = MemoryKey.of(engine, settings.options) if engine is not None else None
     signature = {"job": "align", "model_id": key and key.model_id, "options": key and key.options,
                  "translations": str(translations), "threshold": threshold,
                  "presegmented": settings.presegmented, "tool_version": translate.__version__}
-    with JobState(outdir / STATE_DIR) as state:
-        remove_partial_outputs(outdir)
-        (outdir / "manifest.json").unlink(missing_ok=True)
-        if state.adopt(signature):
-            say("model or options changed since the last run: aligning every document again")
+    with open_job(outdir, signature, say, "aligning every document again") as state:
         for item in ar.skipped + en.skipped:
             say(f"skipped {item.path}: {item.reason}")
         progress = CorpusProgress(len(ar.documents), sum(map(len, ar.sentences.values())))

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +139,18 @@ def load(document: Document, presegmented: bool = False) -> tuple[list[Segment],
     return found, sha256_file(document.path)
 
 
+def readable(documents: Iterable[Document], presegmented: bool,
+             skipped: list[Skipped]) -> Iterator[tuple[Document, list[Segment], str]]:
+    """(document, sentences, sha256) of each document that reads; the others go to ``skipped``."""
+    for document in documents:
+        try:
+            found, digest = load(document, presegmented)
+        except TranslateError as exc:
+            skipped.append(Skipped(str(document.path), str(exc)))
+            continue
+        yield document, found, digest
+
+
 class JobState:
     """The durable part of a job: per-document pairs with the input's hash, and the job's identity.
 
@@ -251,28 +263,17 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     documents, skipped = collect_inputs(inputs, outdir)  # before creating anything: inputs may be wrong
     translated: list[tuple[Document, str]] = []
     counted: list[_Pending] = []
-    for document in documents:
-        try:
-            found, digest = load(document, settings.presegmented)
-        except TranslateError as exc:
-            skipped.append(Skipped(str(document.path), str(exc)))
-            continue
+    for document, found, digest in readable(documents, settings.presegmented, skipped):
         translated.append((document, digest))
-        counted.append(_Pending(document, digest, len(found)))
+        counted.append(_Pending(document, digest, len(found)))  # sentences are read again when translated
     if not translated:
         reasons = "; ".join(f"{item.path}: {item.reason}" for item in skipped[:3])
         raise TranslateError(f"no documents to translate in {', '.join(map(str, inputs))}"
                              + (f" ({reasons})" if reasons else ""))
-    create_outdir(outdir)
     key = MemoryKey.of(engine, settings.options)
     signature = {"model_id": key.model_id, "options": key.options, "presegmented": settings.presegmented,
                  "tool_version": translate.__version__}
-    with JobState(outdir / STATE_DIR) as state:
-        remove_partial_outputs(outdir)
-        # The manifest is written last: a directory that has one holds the outputs of that run only.
-        (outdir / MANIFEST).unlink(missing_ok=True)
-        if state.adopt(signature):
-            say("model or options changed since the last run: translating every document again")
+    with open_job(outdir, signature, say, "translating every document again") as state:
         done = state.hashes()
         for item in skipped:
             say(f"skipped {item.path}: {item.reason}")
@@ -307,15 +308,26 @@ def run_corpus(inputs: Iterable[str | Path], outdir: str | Path, engine: Engine,
     return manifest
 
 
-def create_outdir(outdir: Path) -> None:
+@contextlib.contextmanager
+def open_job(outdir: Path, signature: dict, say: Callable[[str], None], redo: str) -> Iterator[JobState]:
+    """The output directory (created) and its job state, locked, with ``signature`` adopted (another
+    one discards the state's documents: then ``redo`` is said). Partial outputs of a killed run and
+    the manifest are removed: it is written last, so a directory that has one holds the outputs of
+    that run only."""
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TranslateError(f"{outdir}: cannot create the output directory ({exc.strerror})") from None
+    with JobState(outdir / STATE_DIR) as state:
+        remove_partial_outputs(outdir)
+        (outdir / MANIFEST).unlink(missing_ok=True)
+        if state.adopt(signature):
+            say(f"model or options changed since the last run: {redo}")
+        yield state
 
 
 def write_manifest(outdir: Path, manifest: dict) -> None:
-    """The manifest, written last: a directory that has one holds the outputs of that run only."""
+    """The manifest, written last (see ``open_job``)."""
     with atomic_write(outdir / MANIFEST) as handle:
         handle.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
 
@@ -433,4 +445,4 @@ def remove_partial_outputs(outdir: Path) -> None:
 
 
 __all__ = ["CorpusProgress", "CorpusSettings", "Document", "Interrupted", "JobState", "Skipped", "assemble",
-           "collect_inputs", "create_outdir", "load", "parse_formats", "run_corpus", "write_manifest"]
+           "collect_inputs", "load", "open_job", "parse_formats", "readable", "run_corpus", "write_manifest"]
