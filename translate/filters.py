@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from translate.errors import TranslateError, param
-from translate.normalize import prepare_source
+from translate.normalize import ARABIC_SCRIPT, prepare_source
 from translate.records import Pair
 from translate.textio import read_text
 
@@ -33,7 +33,7 @@ FILTERS = {
     "duplicate": "exact duplicate of an earlier pair",
 }
 
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
+_ARABIC = re.compile(f"[{ARABIC_SCRIPT}]")
 # The same word or group of up to four words repeated back to back (4 times or more in all).
 _RUNAWAY = re.compile(r"\b(\w+(?:\W+\w+){0,3})(?:\W+\1\b){3,}", re.IGNORECASE)
 # Or a run of up to four letters repeated inside a word ("rorororororo"); digits are left alone.

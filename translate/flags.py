@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from translate.filters import has_runaway_repetition
+from translate.normalize import ARABIC_SCRIPT
 from translate.records import Pair
 
 FLAGS = {
@@ -56,7 +57,7 @@ _LINK = re.compile(r"([0-9]+)-([0-9]+)")
 # A phrase of two to four words said twice in a row, or one word three times in a row.
 _PHRASE_TWICE = re.compile(r"\b(\w+(?:\W+\w+){1,3})\W+\1\b", re.IGNORECASE)
 _WORD_THRICE = re.compile(r"\b(\w+)(?:\W+\1\b){2,}", re.IGNORECASE)
-_ARABIC_LETTERS = "[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufefc]+"
+_ARABIC_LETTERS = f"[{ARABIC_SCRIPT}]+"
 # A run of Arabic script: words with the spaces, digits and punctuation between them.
 ARABIC_RUN = re.compile(rf"{_ARABIC_LETTERS}(?:[\s\d.,،؛:()\-]+{_ARABIC_LETTERS})*")
 

@@ -48,6 +48,9 @@ def clean_target(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+# The Arabic script's blocks (Arabic, its supplements and extended blocks, presentation forms), as a
+# regular-expression character range.
+ARABIC_SCRIPT = "\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufefc"
 # Arabic-script letters (the blocks of Arabic, its supplements and presentation forms).
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff"
                             "\u0750-\u077f\u08a0-\u08c9\ufb50-\ufdfb\ufe70-\ufefc]")
